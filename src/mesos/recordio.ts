@@ -1,0 +1,74 @@
+// RecordIO framing of the executor event stream (Mesos docs/recordio.md): "<decimal byte length>\n<bytes>".
+// Chunk boundaries are arbitrary; anything that is not a well-formed record is garbage, and the caller treats it
+// as a disconnect.
+import { BerthError } from "../berthError.js";
+
+export class RecordIOError extends BerthError {
+  constructor(message: string) {
+    super("MESOS_RECORDIO", message);
+  }
+}
+
+/** Frames one record. */
+export function encodeRecord(record: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${record.byteLength}\n`, "ascii"), record]);
+}
+
+/** Longest length prefix accepted: 20 digits already exceeds any sane record. */
+const MAX_HEADER_DIGITS = 19;
+
+export interface RecordIODecoderOptions {
+  /** Records larger than this are rejected as garbage (default 64 MiB). */
+  maxRecordBytes?: number;
+}
+
+/** Incremental decoder: feed chunks, get whole records; throws RecordIOError on malformed input. */
+export class RecordIODecoder {
+  readonly #maxRecordBytes: number;
+  #buffered: Buffer[] = [];
+  #bufferedBytes = 0;
+  #expected: number | undefined;
+  #header = "";
+
+  constructor({ maxRecordBytes = 64 * 1024 * 1024 }: RecordIODecoderOptions = {}) {
+    this.#maxRecordBytes = maxRecordBytes;
+  }
+
+  /** True when no partial record is pending (a stream may end cleanly only here). */
+  get idle(): boolean {
+    return this.#expected === undefined && this.#header === "";
+  }
+
+  decode(chunk: Uint8Array): Buffer[] {
+    const records: Buffer[] = [];
+    let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    while (data.length > 0) {
+      if (this.#expected === undefined) {
+        const newline = data.indexOf(0x0a);
+        const part = (newline === -1 ? data : data.subarray(0, newline)).toString("latin1");
+        if (!/^\d*$/.test(part)) throw new RecordIOError(`invalid record length prefix ${JSON.stringify((this.#header + part).slice(0, 40))}`);
+        this.#header += part;
+        if (this.#header.length > MAX_HEADER_DIGITS) throw new RecordIOError("record length prefix too long");
+        if (newline === -1) return records;
+        data = data.subarray(newline + 1);
+        if (this.#header === "") throw new RecordIOError("empty record length prefix");
+        const length = Number(this.#header);
+        this.#header = "";
+        if (length > this.#maxRecordBytes) throw new RecordIOError(`record of ${length} bytes exceeds the ${this.#maxRecordBytes}-byte limit`);
+        this.#expected = length;
+      }
+      const need = this.#expected - this.#bufferedBytes;
+      const take = data.subarray(0, need);
+      this.#buffered.push(take);
+      this.#bufferedBytes += take.length;
+      data = data.subarray(take.length);
+      if (this.#bufferedBytes === this.#expected) {
+        records.push(Buffer.concat(this.#buffered));
+        this.#buffered = [];
+        this.#bufferedBytes = 0;
+        this.#expected = undefined;
+      }
+    }
+    return records;
+  }
+}
