@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// The `berth` command line. Keep the subcommands stable: frameworks and other tools invoke them.
+import { Command } from "commander";
+import { executorCommand } from "./executorCommand.js";
+
+const program = new Command("berth")
+  .description("A Mesos custom executor that gives every task a graceful, cloud-native lifecycle")
+  .showHelpAfterError();
+
+program
+  .command("executor")
+  .description("run as a Mesos executor (configured by the MESOS_* environment the agent sets, plus BERTH_*)")
+  // Marathon appends the app's command words to the executor's command line; the task's command is read from
+  // ExecutorInfo instead, so extra words are accepted and ignored.
+  .allowExcessArguments(true)
+  .allowUnknownOption(true)
+  .action(async () => {
+    process.exitCode = await executorCommand();
+  });
+
+program
+  .command("dev")
+  .description("run a Marathon app definition locally: a built-in Mesos agent launches it through `berth executor`")
+  .argument("<app.json>", "Marathon app definition (cmd or args, env, labels, portDefinitions, taskKillGracePeriodSeconds)")
+  .option("--encoding <json|protobuf>", "wire encoding between the executor and the built-in agent", "json")
+  .action(async (appPath: string, options: { encoding: string }) => {
+    const { devCommand } = await import("./devCommand.js");
+    process.exitCode = await devCommand(appPath, options);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,418 @@
+// The Mesos front end of Berth: speaks the v1 executor API to the agent and drives one core TaskRunner per task.
+//
+//   start ──SUBSCRIBE──▶ subscribed ──LAUNCH/LAUNCH_GROUP──▶ tasks run ──all terminal + acked──▶ exit 0
+//             ▲  │ stream lost                                   │ SHUTDOWN / abort / agent lost
+//             │  ▼                                               ▼
+//          reconnecting (checkpoint: random backoff       shutting down: kill every task within the
+//          within MESOS_RECOVERY_TIMEOUT; else shut down)  shutdown grace, then exit
+import { setTimeout as delay } from "node:timers/promises";
+import { TaskRunner, type TaskOutcome } from "../core/taskRunner.js";
+import type { Logger } from "../logger.js";
+import { AgentConnection, AgentCallError, type Subscription } from "./agentConnection.js";
+import type { ExecutorConfig } from "./executorConfig.js";
+import { taskInfoToSpec } from "./taskInfoToSpec.js";
+import { UnackedUpdates } from "./unackedUpdates.js";
+import { newUuidBytes } from "./uuid.js";
+import {
+  isTerminalState,
+  type Call,
+  type Event,
+  type ExecutorInfo,
+  type FrameworkInfo,
+  type TaskInfo,
+  type TaskState,
+  type TaskStatus,
+  type TaskStatusReason,
+} from "./types.js";
+
+/** How long the executor waits for its terminal updates to be acknowledged (the command executor uses 60 s). */
+const ACK_TIMEOUT_MS = 60_000;
+/** Before the first SUBSCRIBED the command executor retries every second. */
+const INITIAL_RETRY_MS = 1_000;
+/** An agent's default executor_registration_timeout: no point in trying to register for longer. */
+const REGISTRATION_ATTEMPTS_MS = 60_000;
+/** Mesos' command executor keeps 2 s of the shutdown grace for itself (reaping and the terminal update). */
+const SHUTDOWN_RESERVE_MS = 2_000;
+
+export interface MesosExecutorOptions {
+  config: ExecutorConfig;
+  /** The executor's own environment, from which every task's environment is derived. */
+  env: Readonly<Record<string, string | undefined>>;
+  logger: Logger;
+  random?: () => number;
+}
+
+interface TaskEntry {
+  readonly info: TaskInfo;
+  runner: TaskRunner | undefined;
+  lastState: TaskState | undefined;
+  /** A task counts as acknowledged once any of its updates was (Call.Subscribe.unacknowledged_tasks). */
+  acknowledged: boolean;
+  terminalKey: string | undefined;
+  killCause: "kill" | "shutdown" | undefined;
+}
+
+export class MesosExecutor {
+  readonly #config: ExecutorConfig;
+  readonly #env: Readonly<Record<string, string | undefined>>;
+  readonly #log: Logger;
+  readonly #random: () => number;
+  readonly #connection: AgentConnection;
+  readonly #tasks = new Map<string, TaskEntry>();
+  readonly #unacked = new UnackedUpdates();
+  readonly #stop = new AbortController();
+
+  #executorInfo: ExecutorInfo | undefined;
+  #frameworkInfo: FrameworkInfo | undefined;
+  #subscription: Subscription | undefined;
+  /** Aborted when the current stream goes away, to stop waits that only make sense while connected. */
+  #streamScope = new AbortController();
+  #subscribed = false;
+  #everSubscribed = false;
+  #sendQueue: string[] = [];
+  #pumping = false;
+  #shutdownReason: string | undefined;
+  #agentLost = false;
+  #ackTimer: NodeJS.Timeout | undefined;
+  #finish: ((code: number) => void) | undefined;
+
+  constructor({ config, env, logger, random = Math.random }: MesosExecutorOptions) {
+    this.#config = config;
+    this.#env = env;
+    this.#log = logger;
+    this.#random = random;
+    this.#connection = new AgentConnection({ apiUrl: config.apiUrl, encoding: config.encoding, authToken: config.authToken });
+  }
+
+  /** Runs until every task is terminal and acknowledged (or the executor must give up); resolves the exit code. */
+  run(signal?: AbortSignal): Promise<number> {
+    const done = new Promise<number>((resolve) => {
+      this.#finish = (code) => {
+        this.#finish = undefined;
+        this.#stop.abort();
+        this.#subscription?.close();
+        this.#connection.close();
+        if (this.#ackTimer) clearTimeout(this.#ackTimer);
+        resolve(code);
+      };
+    });
+    signal?.addEventListener("abort", () => this.#beginShutdown("the executor was asked to stop (signal)"), { once: true });
+    if (signal?.aborted) this.#beginShutdown("the executor was asked to stop before it started");
+    void this.#connectionLoop();
+    return done;
+  }
+
+  // ── connection ──────────────────────────────────────────────────────────────
+
+  #baseCall(): Pick<Call, "executor_id" | "framework_id"> {
+    return { executor_id: { value: this.#config.executorId }, framework_id: { value: this.#config.frameworkId } };
+  }
+
+  async #connectionLoop(): Promise<void> {
+    const startedAt = Date.now();
+    let recoveryDeadline: number | undefined;
+    let attempt = 0;
+    while (!this.#stop.signal.aborted) {
+      attempt += 1;
+      const { connected, reason: closed } = await this.#subscribeOnce();
+      if (this.#stop.signal.aborted) return;
+      if (connected) recoveryDeadline = undefined; // a new disconnect starts a new recovery window
+      this.#subscribed = false;
+      this.#streamScope.abort();
+      this.#log.log("warn", "agent connection lost", { reason: closed, attempt });
+
+      if (this.#shutdownReason !== undefined) {
+        // Nobody to report to any more: finish as soon as the tasks are gone.
+        this.#agentLost = true;
+        this.#maybeFinish();
+        return;
+      }
+      if (!this.#everSubscribed) {
+        if (Date.now() - startedAt > (this.#config.checkpoint ? this.#config.recoveryTimeoutMs : REGISTRATION_ATTEMPTS_MS)) {
+          this.#agentLost = true;
+          this.#beginShutdown(`could not subscribe to the agent at ${this.#config.apiUrl.host}: ${closed}`);
+          return;
+        }
+        await delay(INITIAL_RETRY_MS, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+        continue;
+      }
+      if (!this.#config.checkpoint) {
+        this.#agentLost = true;
+        this.#beginShutdown(`lost the agent connection (${closed}) and the framework does not checkpoint`);
+        return;
+      }
+      const now = Date.now();
+      if (recoveryDeadline === undefined) {
+        recoveryDeadline = now + this.#config.recoveryTimeoutMs;
+        continue; // reconnect at once, then with random backoff
+      }
+      if (now >= recoveryDeadline) {
+        this.#agentLost = true;
+        this.#beginShutdown(`could not re-subscribe within the recovery timeout of ${this.#config.recoveryTimeoutMs} ms: ${closed}`);
+        return;
+      }
+      const backoff = Math.min(this.#random() * this.#config.subscriptionBackoffMaxMs, recoveryDeadline - now);
+      await delay(backoff, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+    }
+  }
+
+  /** One SUBSCRIBE; resolves once the stream (or the attempt) ended, with the reason. */
+  async #subscribeOnce(): Promise<{ connected: boolean; reason: string }> {
+    const included = new Set(this.#unacked.keys());
+    const call: Call = {
+      ...this.#baseCall(),
+      type: "SUBSCRIBE",
+      subscribe: {
+        unacknowledged_tasks: [...this.#tasks.values()].filter((t) => !t.acknowledged).map((t) => t.info),
+        unacknowledged_updates: this.#unacked.all(),
+      },
+    };
+    let onClosed: (reason: string) => void = () => undefined;
+    const closed = new Promise<string>((resolve) => (onClosed = resolve));
+    try {
+      this.#subscription = await this.#connection.subscribe(
+        call,
+        { onEvent: (event) => this.#onEvent(event), onClose: onClosed },
+        this.#stop.signal,
+      );
+    } catch (error) {
+      return { connected: false, reason: (error as Error).message };
+    }
+    this.#streamScope = new AbortController();
+    this.#subscribed = true;
+    // The agent replays what SUBSCRIBE carried; anything made since must still be posted.
+    this.#sendQueue = this.#unacked.keys().filter((key) => !included.has(key));
+    this.#pump();
+    return { connected: true, reason: await closed };
+  }
+
+  // ── events ──────────────────────────────────────────────────────────────────
+
+  #onEvent(event: Event): void {
+    switch (event.type) {
+      case "SUBSCRIBED": {
+        const { executor_info, framework_info, agent_info, container_id } = event.subscribed ?? ({} as NonNullable<Event["subscribed"]>);
+        this.#executorInfo = executor_info;
+        this.#frameworkInfo = framework_info;
+        this.#everSubscribed = true;
+        this.#log.log("info", "subscribed", { agent: agent_info?.hostname, container: container_id?.value });
+        return;
+      }
+      case "LAUNCH":
+        if (event.launch?.task) this.#launch(event.launch.task);
+        return;
+      case "LAUNCH_GROUP":
+        for (const task of event.launch_group?.task_group?.tasks ?? []) this.#launch(task);
+        return;
+      case "KILL":
+        if (event.kill) this.#kill(event.kill.task_id.value, event.kill.kill_policy?.grace_period?.nanoseconds);
+        return;
+      case "ACKNOWLEDGED":
+        if (event.acknowledged) this.#acknowledged(event.acknowledged.task_id.value, event.acknowledged.uuid);
+        return;
+      case "SHUTDOWN":
+        this.#beginShutdown("the agent sent SHUTDOWN");
+        return;
+      case "MESSAGE":
+        this.#log.log("info", "framework message ignored", { bytes: event.message?.data.byteLength ?? 0 });
+        return;
+      case "ERROR":
+        this.#log.log("error", "agent reported an error", { error: event.error?.message });
+        return;
+      case "HEARTBEAT":
+        return;
+      default:
+        this.#log.log("warn", "ignoring an event of unknown type", { type: String(event.type) });
+    }
+  }
+
+  #launch(info: TaskInfo): void {
+    const taskId = info.task_id.value;
+    if (this.#tasks.has(taskId)) {
+      this.#log.log("warn", "ignoring a second LAUNCH for a known task", { task: taskId });
+      return;
+    }
+    const entry: TaskEntry = { info, runner: undefined, lastState: undefined, acknowledged: false, terminalKey: undefined, killCause: undefined };
+    this.#tasks.set(taskId, entry);
+    const log = this.#log.child({ task: taskId });
+
+    if (this.#shutdownReason !== undefined) {
+      this.#update(entry, "TASK_KILLED", { message: `Task not started: the executor is shutting down (${this.#shutdownReason})`, reason: "REASON_TASK_KILLED_DURING_LAUNCH" });
+      return;
+    }
+    const result = taskInfoToSpec(info, {
+      executorInfo: this.#executorInfo,
+      executorEnv: this.#env,
+      cwd: this.#config.sandbox,
+      defaultKillGracePeriodMs: this.#config.defaultKillGracePeriodMs,
+    });
+    if (!result.ok) {
+      log.log("error", "invalid task", { problems: result.problems.join("; ") });
+      this.#update(entry, "TASK_ERROR", { message: `Invalid task: ${result.problems.join("; ")}`, reason: "REASON_TASK_INVALID" });
+      return;
+    }
+    // TASK_STARTING first, so that the task's start time is right (MESOS-6790).
+    this.#update(entry, "TASK_STARTING", { message: "Berth is starting the task" });
+    const runner = new TaskRunner(result.spec, {
+      onRunning: (pid) => {
+        log.log("info", "task running", { pid });
+        this.#update(entry, "TASK_RUNNING", {});
+      },
+      onKilling: () => {
+        if (this.#hasCapability("TASK_KILLING_STATE")) this.#update(entry, "TASK_KILLING", { message: "Berth is killing the task" });
+      },
+    });
+    entry.runner = runner;
+    runner.outcome.then(
+      (outcome) => this.#terminal(entry, outcome),
+      (error: unknown) => {
+        log.log("error", "task runner failed", { error: String(error) });
+        this.#update(entry, "TASK_FAILED", { message: `Berth failed to supervise the task: ${String(error)}`, reason: "REASON_COMMAND_EXECUTOR_FAILED" });
+        this.#maybeFinish();
+      },
+    );
+    runner.start();
+  }
+
+  #terminal(entry: TaskEntry, outcome: TaskOutcome): void {
+    const state: TaskState = outcome.state === "finished" ? "TASK_FINISHED" : outcome.state === "killed" ? "TASK_KILLED" : "TASK_FAILED";
+    let reason: TaskStatusReason | undefined;
+    if (outcome.state === "failed") reason = "REASON_COMMAND_EXECUTOR_FAILED";
+    if (outcome.state === "killed" && entry.killCause === "shutdown") reason = "REASON_EXECUTOR_TERMINATED";
+    const message =
+      outcome.state === "killed" && entry.killCause === "shutdown" ? `${outcome.message} (executor shutdown: ${this.#shutdownReason})` : outcome.message;
+    this.#log.log("info", "task ended", { task: entry.info.task_id.value, state, message });
+    this.#update(entry, state, { message, ...(reason ? { reason } : {}) });
+    this.#maybeFinish();
+  }
+
+  #kill(taskId: string, graceNanos: number | undefined): void {
+    const entry = this.#tasks.get(taskId);
+    if (!entry) {
+      // The agent only forwards kills for tasks it gave us; a lost LAUNCH must not leave the task hanging.
+      this.#log.log("warn", "KILL for a task this executor never received", { task: taskId });
+      this.#sendStatus({
+        task_id: { value: taskId },
+        state: "TASK_KILLED",
+        message: "Kill for a task this executor never received a LAUNCH for",
+        reason: "REASON_TASK_UNKNOWN",
+      });
+      return;
+    }
+    if (entry.terminalKey !== undefined || !entry.runner) return;
+    entry.killCause ??= "kill";
+    const taskGrace = entry.info.kill_policy?.grace_period?.nanoseconds;
+    const nanos = graceNanos ?? taskGrace;
+    const gracePeriodMs = nanos !== undefined && nanos >= 0 ? nanos / 1e6 : this.#config.defaultKillGracePeriodMs;
+    entry.runner.kill({ gracePeriodMs });
+  }
+
+  #acknowledged(taskId: string, uuid: Uint8Array): void {
+    const entry = this.#tasks.get(taskId);
+    if (entry) entry.acknowledged = true;
+    this.#unacked.acknowledge(uuid);
+    this.#maybeFinish();
+  }
+
+  #hasCapability(type: string): boolean {
+    return (this.#frameworkInfo?.capabilities ?? []).some((c) => c.type === type);
+  }
+
+  // ── shutdown and exit ───────────────────────────────────────────────────────
+
+  #beginShutdown(reason: string): void {
+    if (this.#shutdownReason !== undefined || !this.#finish) return;
+    this.#shutdownReason = reason;
+    this.#log.log("warn", "shutting down", { reason, tasks: this.#tasks.size });
+    // Everything must fit in the agent's shutdown grace, or the agent SIGKILLs us and the tasks with us.
+    const budgetMs = Math.max(0, this.#config.shutdownGracePeriodMs - SHUTDOWN_RESERVE_MS);
+    for (const entry of this.#tasks.values()) {
+      if (entry.terminalKey !== undefined || !entry.runner) continue;
+      entry.killCause ??= "shutdown";
+      const taskGraceNanos = entry.info.kill_policy?.grace_period?.nanoseconds;
+      const taskGraceMs = taskGraceNanos !== undefined ? taskGraceNanos / 1e6 : this.#config.defaultKillGracePeriodMs;
+      entry.runner.kill({ gracePeriodMs: Math.min(taskGraceMs, budgetMs) });
+    }
+    this.#maybeFinish();
+  }
+
+  #maybeFinish(): void {
+    if (!this.#finish) return;
+    const entries = [...this.#tasks.values()];
+    const running = entries.filter((e) => e.terminalKey === undefined);
+    if (running.length > 0) return;
+    if (entries.length === 0 && this.#shutdownReason === undefined) return;
+    const pending = entries.filter((e) => e.terminalKey !== undefined && this.#unacked.has(e.terminalKey));
+    if (pending.length === 0) {
+      this.#finish(this.#agentLost ? 1 : 0);
+      return;
+    }
+    if (this.#agentLost) {
+      this.#log.log("error", "exiting with unacknowledged terminal updates: the agent is gone", { pending: pending.length });
+      this.#finish(1);
+      return;
+    }
+    this.#ackTimer ??= setTimeout(() => {
+      this.#log.log("error", "terminal updates not acknowledged in time; exiting", { pending: pending.length, timeout_ms: ACK_TIMEOUT_MS });
+      this.#finish?.(1);
+    }, ACK_TIMEOUT_MS);
+  }
+
+  // ── status updates ──────────────────────────────────────────────────────────
+
+  #update(entry: TaskEntry, state: TaskState, extra: { message?: string; reason?: TaskStatusReason }): void {
+    if (entry.terminalKey !== undefined) return; // nothing may follow a terminal update
+    entry.lastState = state;
+    const key = this.#sendStatus({ task_id: entry.info.task_id, state, ...extra });
+    if (isTerminalState(state)) entry.terminalKey = key;
+  }
+
+  /** Stamps, records as unacknowledged, and queues one status update; returns its uuid key. */
+  #sendStatus(status: Omit<TaskStatus, "uuid" | "timestamp" | "source" | "executor_id">): string {
+    const full: TaskStatus = {
+      ...status,
+      source: "SOURCE_EXECUTOR",
+      executor_id: { value: this.#config.executorId },
+      timestamp: Date.now() / 1000,
+      uuid: newUuidBytes(),
+    };
+    const key = this.#unacked.add(full);
+    this.#sendQueue.push(key);
+    this.#pump();
+    return key;
+  }
+
+  /** Posts queued updates one at a time, so the agent sees them in the order they were made. */
+  #pump(): void {
+    if (this.#pumping || !this.#subscribed) return;
+    this.#pumping = true;
+    void (async () => {
+      try {
+        while (this.#subscribed && this.#sendQueue.length > 0 && !this.#stop.signal.aborted) {
+          const key = this.#sendQueue[0] as string;
+          const update = this.#unacked.get(key);
+          if (!update) {
+            this.#sendQueue.shift();
+            continue;
+          }
+          const scope = this.#streamScope.signal;
+          try {
+            await this.#connection.send({ ...this.#baseCall(), type: "UPDATE", update }, scope);
+            if (this.#sendQueue[0] === key) this.#sendQueue.shift();
+          } catch (error) {
+            if (error instanceof AgentCallError && !error.retryable) {
+              // The agent rejected it; it stays unacknowledged and goes out again with the next SUBSCRIBE.
+              this.#log.log("error", "agent rejected a status update", { error: error.message, state: update.status.state });
+              if (this.#sendQueue[0] === key) this.#sendQueue.shift();
+              continue;
+            }
+            this.#log.log("warn", "status update not delivered; retrying", { error: (error as Error).message });
+            await delay(1_000, undefined, { signal: scope }).catch(() => undefined);
+          }
+        }
+      } finally {
+        this.#pumping = false;
+      }
+    })();
+  }
+}

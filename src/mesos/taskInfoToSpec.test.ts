@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { stripMarathonPrefix, taskInfoToSpec, type TaskSpecContext } from "./taskInfoToSpec.js";
+import type { TaskInfo } from "./types.js";
+
+const context: TaskSpecContext = {
+  executorInfo: undefined,
+  executorEnv: { PATH: "/usr/bin", PORT0: "31000", MESOS_EXECUTOR_AUTHENTICATION_TOKEN: "secret", BERTH_MESOS_ENCODING: "json" },
+  cwd: "/sandbox",
+  defaultKillGracePeriodMs: 3000,
+};
+const task = (extra: Partial<TaskInfo>): TaskInfo => ({ name: "t", task_id: { value: "t.1" }, agent_id: { value: "a" }, ...extra });
+
+test("Marathon's executor prefix is stripped whatever the executor path is", () => {
+  assert.deepEqual(stripMarathonPrefix("chmod ug+rx '/opt/x y/berth' && exec '/opt/x y/berth' python3 -m http.server $PORT0"), {
+    ok: true,
+    command: "python3 -m http.server $PORT0",
+  });
+  assert.deepEqual(stripMarathonPrefix(`chmod ug+rx '/a'\\''b' && exec '/a'\\''b' echo "it's"`), { ok: true, command: `echo "it's"` });
+  assert.equal(stripMarathonPrefix("/usr/bin/berth executor").ok, false);
+  assert.match(JSON.stringify(stripMarathonPrefix("chmod ug+rx '/a' && exec '/a'")), /no command/);
+  assert.match(JSON.stringify(stripMarathonPrefix("chmod ug+rx '/a' && exec '/b' cmd")), /different paths/);
+});
+
+test("the command comes from ExecutorInfo.command (Marathon) when TaskInfo has none", () => {
+  const result = taskInfoToSpec(
+    task({ executor: { executor_id: { value: "e" }, command: { value: "chmod ug+rx '/b' && exec '/b' sleep 10" } } }),
+    context,
+  );
+  assert.ok(result.ok);
+  assert.deepEqual(result.spec.command, { kind: "shell", script: "sleep 10" });
+});
+
+test("TaskInfo.command wins, in shell and argv forms", () => {
+  const shell = taskInfoToSpec(task({ command: { value: "echo $HOME" } }), context);
+  assert.ok(shell.ok);
+  assert.deepEqual(shell.spec.command, { kind: "shell", script: "echo $HOME" });
+  const argv = taskInfoToSpec(task({ command: { shell: false, value: "/bin/echo", arguments: ["echo", "a b", "$X"] } }), context);
+  assert.ok(argv.ok);
+  assert.deepEqual(argv.spec.command, { kind: "argv", file: "/bin/echo", args: ["a b", "$X"] });
+});
+
+test("an old Marathon app definition in TaskInfo.data is used last", () => {
+  const result = taskInfoToSpec(task({ data: Buffer.from(JSON.stringify({ id: "/app", cmd: "./run.sh" })) }), context);
+  assert.ok(result.ok);
+  assert.deepEqual(result.spec.command, { kind: "shell", script: "./run.sh" });
+});
+
+test("a task without any command is invalid, and the message says where Berth looked", () => {
+  const result = taskInfoToSpec(task({}), context);
+  assert.equal(result.ok, false);
+  assert.match(result.ok ? "" : result.problems.join(), /TaskInfo\.command is not set.*ExecutorInfo\.command\.value is not set.*TaskInfo\.data is empty/);
+});
+
+test("the task environment drops the executor's own variables and adds the task's", () => {
+  const result = taskInfoToSpec(task({ command: { value: "env", environment: { variables: [{ name: "A", value: "1" }, { name: "PORT0", value: "1" }] } } }), context);
+  assert.ok(result.ok);
+  assert.equal(result.spec.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN, undefined);
+  assert.equal(result.spec.env.BERTH_MESOS_ENCODING, undefined);
+  assert.equal(result.spec.env.PATH, "/usr/bin");
+  assert.equal(result.spec.env.A, "1");
+  assert.equal(result.spec.env.PORT0, "1", "the task's own variables override the executor's");
+});
+
+test("every invalid field is listed", () => {
+  const result = taskInfoToSpec(
+    task({
+      command: { value: "", environment: { variables: [{ name: "A=B", value: "x" }, { name: "S", type: "SECRET" }] } },
+      kill_policy: { grace_period: { nanoseconds: -1 } },
+    }),
+    context,
+  );
+  assert.equal(result.ok, false);
+  const problems = result.ok ? [] : result.problems;
+  assert.equal(problems.length, 4, problems.join("\n"));
+});
+
+test("kill grace comes from the kill policy, else the default", () => {
+  const withPolicy = taskInfoToSpec(task({ command: { value: "x" }, kill_policy: { grace_period: { nanoseconds: 7e9 } } }), context);
+  const without = taskInfoToSpec(task({ command: { value: "x" } }), context);
+  assert.ok(withPolicy.ok && without.ok);
+  assert.equal(withPolicy.spec.killGracePeriodMs, 7000);
+  assert.equal(without.spec.killGracePeriodMs, 3000);
+});

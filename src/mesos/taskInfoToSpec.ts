@@ -1,0 +1,147 @@
+// Turns a Mesos TaskInfo (plus the executor's ExecutorInfo and environment) into the core's TaskSpec.
+// Where the command lives depends on the framework (reference §1b): TaskInfo.command (task groups, lenient tools),
+// Marathon's `chmod ug+rx '<path>' && exec '<path>' <cmd>` line in ExecutorInfo.command.value, or a Marathon app
+// definition in TaskInfo.data (older Marathon). Every problem is collected so TASK_ERROR can list them all.
+import type { CommandSpec, TaskSpec } from "../core/taskSpec.js";
+import { BERTH_VARIABLE_PREFIX, EXECUTOR_ONLY_VARIABLES } from "./executorConfig.js";
+import type { CommandInfo, ExecutorInfo, TaskInfo } from "./types.js";
+
+export type TaskSpecResult = { ok: true; spec: TaskSpec } | { ok: false; problems: string[] };
+
+export interface TaskSpecContext {
+  /** ExecutorInfo from SUBSCRIBED, used when the TaskInfo does not carry its own. */
+  executorInfo: ExecutorInfo | undefined;
+  /** The executor's own environment (agent env + ExecutorInfo.command.environment). */
+  executorEnv: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  defaultKillGracePeriodMs: number;
+}
+
+// Marathon (TaskBuilder, PathExecutor): chmod ug+rx '<path>' && exec '<path>' <cmd>. The path is single-quoted
+// with ' written as '\'' ; we accept any path, not only our own argv[0].
+const MARATHON_PREFIX = /^chmod ug\+rx '((?:[^']|'\\'')*)' && exec '((?:[^']|'\\'')*)'(?: ([\s\S]*))?$/;
+
+/** Extracts the task's shell command from Marathon's executor command line, or explains why it cannot. */
+export function stripMarathonPrefix(value: string): { ok: true; command: string } | { ok: false; problem: string } {
+  const match = MARATHON_PREFIX.exec(value.trim());
+  if (!match) return { ok: false, problem: `ExecutorInfo.command.value does not have Marathon's "chmod ug+rx '<path>' && exec '<path>' <cmd>" shape` };
+  if (match[1] !== match[2]) return { ok: false, problem: "ExecutorInfo.command.value: chmod and exec name different paths" };
+  const command = (match[3] ?? "").trim();
+  if (command === "") return { ok: false, problem: "ExecutorInfo.command.value has Marathon's prefix but no command after it (the app has no cmd)" };
+  return { ok: true, command };
+}
+
+function commandFromInfo(info: CommandInfo, where: string, problems: string[]): CommandSpec | undefined {
+  const shell = info.shell ?? true;
+  if (shell) {
+    if (!info.value || info.value.trim() === "") {
+      problems.push(`${where}.value is empty: a shell command needs a value`);
+      return undefined;
+    }
+    return { kind: "shell", script: info.value };
+  }
+  // shell=false: exec value with argv = arguments (arguments[0] is argv[0], as in Mesos).
+  if (!info.value) {
+    problems.push(`${where}.value is empty: shell=false needs the executable in value`);
+    return undefined;
+  }
+  return { kind: "argv", file: info.value, args: (info.arguments ?? []).slice(1) };
+}
+
+function commandFromData(data: Uint8Array): CommandSpec | undefined {
+  let app: unknown;
+  try {
+    app = JSON.parse(Buffer.from(data).toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  if (typeof app !== "object" || app === null) return undefined;
+  const { cmd, args } = app as { cmd?: unknown; args?: unknown };
+  if (typeof cmd === "string" && cmd.trim() !== "") return { kind: "shell", script: cmd };
+  if (Array.isArray(args) && args.length > 0 && args.every((a) => typeof a === "string")) {
+    return { kind: "argv", file: args[0] as string, args: (args as string[]).slice(1) };
+  }
+  return undefined;
+}
+
+function findCommand(task: TaskInfo, executorInfo: ExecutorInfo | undefined, problems: string[]): CommandSpec | undefined {
+  if (task.command) return commandFromInfo(task.command, "TaskInfo.command", problems);
+  const tried: string[] = ["TaskInfo.command is not set"];
+  const executorValue = executorInfo?.command?.value;
+  if (executorValue) {
+    const stripped = stripMarathonPrefix(executorValue);
+    if (stripped.ok) return { kind: "shell", script: stripped.command };
+    tried.push(stripped.problem);
+  } else {
+    tried.push("ExecutorInfo.command.value is not set");
+  }
+  if (task.data && task.data.byteLength > 0) {
+    const fromData = commandFromData(task.data);
+    if (fromData) return fromData;
+    tried.push("TaskInfo.data is not a Marathon app definition with cmd or args");
+  } else {
+    tried.push("TaskInfo.data is empty");
+  }
+  problems.push(`no command for the task: ${tried.join("; ")}`);
+  return undefined;
+}
+
+/** The task's environment: executor env minus what is the executor's alone, plus the task's own variables. */
+export function taskEnvironment(executorEnv: Readonly<Record<string, string | undefined>>, task: TaskInfo, problems: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(executorEnv)) {
+    if (value === undefined || EXECUTOR_ONLY_VARIABLES.includes(name) || name.startsWith(BERTH_VARIABLE_PREFIX)) continue;
+    env[name] = value;
+  }
+  for (const [i, variable] of (task.command?.environment?.variables ?? []).entries()) {
+    const where = `TaskInfo.command.environment.variables[${i}]`;
+    if (!variable.name || variable.name.includes("=") || variable.name.includes("\0")) {
+      problems.push(`${where}.name ${JSON.stringify(variable.name)} is not a valid variable name`);
+      continue;
+    }
+    // SECRET variables are resolved by the agent's secret resolver, which a custom executor does not have.
+    if (variable.type === "SECRET") {
+      problems.push(`${where} (${variable.name}) is a SECRET variable, which Berth cannot resolve`);
+      continue;
+    }
+    const value = variable.value ?? "";
+    if (value.includes("\0")) {
+      problems.push(`${where} (${variable.name}) contains a NUL byte`);
+      continue;
+    }
+    env[variable.name] = value;
+  }
+  return env;
+}
+
+export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSpecResult {
+  const problems: string[] = [];
+  const taskId = task.task_id?.value ?? "";
+  if (taskId === "") problems.push("TaskInfo.task_id.value is empty");
+  const executorInfo = task.executor ?? context.executorInfo;
+  const command = findCommand(task, executorInfo, problems);
+  const env = taskEnvironment(context.executorEnv, task, problems);
+
+  let killGracePeriodMs = context.defaultKillGracePeriodMs;
+  const grace = task.kill_policy?.grace_period?.nanoseconds;
+  if (grace !== undefined) {
+    if (!Number.isFinite(grace) || grace < 0) problems.push(`TaskInfo.kill_policy.grace_period.nanoseconds must be >= 0, got ${grace}`);
+    else killGracePeriodMs = grace / 1e6;
+  }
+  const user = task.command?.user ?? executorInfo?.command?.user;
+
+  if (problems.length > 0 || !command) return { ok: false, problems };
+  return {
+    ok: true,
+    spec: {
+      taskId,
+      name: task.name,
+      command,
+      env,
+      cwd: context.cwd,
+      ...(user ? { user } : {}),
+      killGracePeriodMs,
+      stopSignal: "SIGTERM",
+    },
+  };
+}

@@ -1,0 +1,92 @@
+// Starts a task's command as the leader of a new session and process group (setsid, via `detached: true`), so that
+// pid = pgid = sid and the whole task can be signalled with kill(-pgid) and found in /proc by its session id.
+import { spawn, type ChildProcess } from "node:child_process";
+import { statSync } from "node:fs";
+import type { Readable } from "node:stream";
+import type { CommandSpec } from "../core/taskSpec.js";
+import type { ExitStatus } from "./exitStatus.js";
+import { SpawnError, UserSwitchNotPermittedError } from "./processErrors.js";
+import { resolveUser, type UserIds } from "./resolveUser.js";
+
+/** What to do with the task's stdout/stderr: share Berth's, discard, or hand a stream to the caller. */
+export type OutputMode = "inherit" | "ignore" | "pipe";
+
+export interface SpawnGroupOptions {
+  /** The complete environment: nothing is inherited from Berth. PATH in here is used to find an `argv` file. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  /** Run as this user (name or numeric uid); needs Berth to run as root unless it is Berth's own user. */
+  readonly user?: string;
+  readonly stdout?: OutputMode;
+  readonly stderr?: OutputMode;
+  /** Aborts the preparation (user lookup); once the process exists, abort has no effect on it. */
+  readonly signal?: AbortSignal;
+}
+
+export interface GroupHandle {
+  /** The leader's pid, which is also its process group id and session id. */
+  readonly pid: number;
+  /** Settles when the leader exits (other members of the group may still be running). Never rejects. */
+  readonly exited: Promise<ExitStatus>;
+  /** Set when the corresponding OutputMode is "pipe". */
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+}
+
+/** Spawns `command`; rejects with a SpawnError when nothing could be executed (ENOENT → 127, EACCES → 126). */
+export async function spawnGroup(command: CommandSpec, options: SpawnGroupOptions): Promise<GroupHandle> {
+  const { env, cwd, user, stdout = "inherit", stderr = "inherit", signal } = options;
+  signal?.throwIfAborted();
+  const ids = user === undefined ? undefined : await idsToSwitchTo(user, signal);
+  signal?.throwIfAborted();
+
+  const [file, args] = command.kind === "shell" ? ["/bin/sh", ["-c", command.script]] : [command.file, command.args];
+  const child = spawn(file, args, {
+    env: { ...env },
+    cwd,
+    detached: true,
+    stdio: ["ignore", stdout, stderr],
+    ...ids,
+  });
+  const exited = new Promise<ExitStatus>((resolve) => {
+    child.once("exit", (exitCode, exitSignal) => resolve({ exitCode, signal: exitSignal }));
+  });
+  const pid = await spawned(child, cwd);
+  return { pid, exited, stdout: child.stdout, stderr: child.stderr };
+}
+
+/** The uid/gid to pass to spawn, or undefined when no switch is needed. */
+async function idsToSwitchTo(user: string, signal: AbortSignal | undefined): Promise<UserIds | undefined> {
+  const ids = await resolveUser(user, { signal });
+  const currentUid = process.getuid?.() ?? -1;
+  if (currentUid === 0) return ids;
+  if (ids.uid === currentUid) return undefined; // already that user: nothing to switch
+  throw new UserSwitchNotPermittedError(user, currentUid);
+}
+
+function spawned(child: ChildProcess, cwd: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // An 'error' after a successful spawn can only come from child.kill(), which Berth never uses (it signals the
+    // group); the listener stays so that such an error cannot crash the process.
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) reject(toSpawnError(error, cwd));
+    });
+    child.once("spawn", () => resolve(child.pid!));
+  });
+}
+
+function toSpawnError(error: NodeJS.ErrnoException, cwd: string): SpawnError {
+  const errno = error.code ?? "UNKNOWN";
+  // The kernel reports a missing working directory as ENOENT too, and Node then blames the executable.
+  const cwdMissing = errno === "ENOENT" && !isDirectory(cwd);
+  const message = cwdMissing ? `${error.message} (working directory ${cwd} does not exist)` : error.message;
+  return new SpawnError(message, errno, { cause: error });
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
