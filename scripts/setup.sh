@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian machine of this kind (idempotent), then the npm packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# Go and mesos-go's executor library (a client we did not write) and the official Mesos protos for the
+# conformance tests; libprotobuf-dev for google/protobuf imports; python3 serves the demo app.
+packages=(golang-go golang-github-mesos-mesos-go-dev libprotobuf-dev python3 procps)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages ${missing[*]}; run as root or install them" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+npm ci --no-audit --no-fund
