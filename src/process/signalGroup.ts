@@ -45,7 +45,10 @@ export interface WaitGroupGoneOptions {
   readonly fullScanMs?: number;
 }
 
-/** Resolves once no live process of the group (or an escaped descendant) remains; zombies count as gone. */
+/**
+ * Resolves once no live process of the group (or an escaped descendant) remains; zombies count as gone. Rejects with
+ * `signal.reason` when aborted.
+ */
 export async function waitGroupGone(target: GroupTarget, options: WaitGroupGoneOptions = {}): Promise<void> {
   const { signal, pollMs = 20, fullScanMs = 500 } = options;
   const tree = treeOf(target);
@@ -57,6 +60,11 @@ export async function waitGroupGone(target: GroupTarget, options: WaitGroupGoneO
       lastFullScan = performance.now();
       if (tree.scan().length === 0) return;
     }
-    await delay(pollMs, undefined, { signal });
+    try {
+      await delay(pollMs, undefined, { signal });
+    } catch (error) {
+      signal?.throwIfAborted(); // reject with the signal's reason (e.g. TimeoutError), not a generic AbortError
+      throw error;
+    }
   }
 }

@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { fixture, MarkerDir } from "../../test/helpers/fixtures.js";
+import { LeftoverGuard } from "../../test/helpers/leftovers.js";
+import { waitFor, withTimeout } from "../../test/helpers/waitFor.js";
+import { listProcStats, parseProcStat, readProcStat } from "./procStat.js";
+import { ProcessTree } from "./processTree.js";
+import { signalGroup, waitGroupGone } from "./signalGroup.js";
+import { spawnGroup, type GroupHandle } from "./spawnGroup.js";
+
+const guard = new LeftoverGuard();
+let markers: MarkerDir;
+beforeEach(() => (markers = new MarkerDir()));
+afterEach(() => {
+  try {
+    guard.assertNone();
+  } finally {
+    markers.remove();
+  }
+});
+
+async function start(script: string, ...args: string[]): Promise<GroupHandle> {
+  const handle = await spawnGroup(
+    { kind: "argv", file: "/bin/sh", args: [fixture(script), ...args] },
+    { env: markers.env(), cwd: markers.path, stdout: "ignore", stderr: "ignore" },
+  );
+  guard.watchGroup(handle.pid);
+  return handle;
+}
+
+const gone = (p: Promise<void>): Promise<void> => withTimeout(p, 15_000, "the group to be gone");
+
+describe("parseProcStat", () => {
+  it("splits at the last parenthesis, so comm may contain spaces and parentheses", () => {
+    const rest = "S 10 20 30 0 -1 4194560 1 2 3 4 5 6 7 8 20 0 1 0 987654 1000 10";
+    const stat = parseProcStat(`4242 (we ird) (name)) ${rest}\n`);
+    assert.deepEqual(stat, {
+      pid: 4242,
+      comm: "we ird) (name)",
+      state: "S",
+      ppid: 10,
+      pgrp: 20,
+      session: 30,
+      startTime: 987654,
+    });
+  });
+
+  it("rejects text in another shape", () => {
+    assert.equal(parseProcStat(""), undefined);
+    assert.equal(parseProcStat("12 (x) S 1 2"), undefined);
+  });
+
+  it("reads this process", () => {
+    const self = readProcStat(process.pid);
+    assert.equal(self?.pid, process.pid);
+    assert.equal(self?.ppid, process.ppid);
+    assert.ok(listProcStats().some((s) => s.pid === process.pid));
+    assert.equal(readProcStat(2 ** 30), undefined);
+  });
+});
+
+describe("ProcessTree", () => {
+  it("finds the leader, its child and its grandchild", async () => {
+    const handle = await start("spawns-grandchild.sh");
+    const [child, grandchild] = await markers.pids("ready");
+    const pids = new ProcessTree(handle.pid).scan().map((s) => s.pid);
+    assert.deepEqual(pids, [handle.pid, child, grandchild].sort((a, b) => a! - b!));
+    signalGroup(handle.pid, "SIGKILL");
+    await gone(waitGroupGone(handle.pid));
+  });
+
+  it("does not count zombies", async () => {
+    // sh forks `true` and then becomes a sleep, which never reaps it: a zombie in the group.
+    const handle = await spawnGroup(
+      { kind: "shell", script: "true & exec sleep 600" },
+      { env: markers.env(), cwd: markers.path, stdout: "ignore", stderr: "ignore" },
+    );
+    guard.watchGroup(handle.pid);
+    const zombie = await waitFor(
+      () => listProcStats().find((s) => s.pgrp === handle.pid && s.state === "Z"),
+      { what: "a zombie in the group" },
+    );
+    const tree = new ProcessTree(handle.pid);
+    assert.deepEqual(
+      tree.scan().map((s) => s.pid),
+      [handle.pid],
+    );
+    assert.notEqual(zombie.pid, handle.pid);
+    signalGroup(tree, "SIGKILL");
+    await gone(waitGroupGone(tree));
+  });
+
+  it("finds a descendant that escaped with setsid, and remembers it once its parent is gone", async () => {
+    const handle = await start("setsid-grandchild.sh");
+    const [escapee, sleeper] = await markers.pids("ready");
+    guard.watchPid(escapee!);
+    guard.watchPid(sleeper!);
+    assert.equal(readProcStat(escapee!)?.session, escapee, "the child runs in its own session");
+
+    const tree = new ProcessTree(handle.pid);
+    assert.ok(tree.scan().some((s) => s.pid === escapee));
+    process.kill(handle.pid, "SIGKILL"); // only the leader: the escapee is reparented to PID 1
+    await withTimeout(handle.exited, 15_000, "the leader to exit");
+    await waitFor(() => readProcStat(escapee!)?.ppid !== handle.pid, { what: "the escapee to be reparented" });
+
+    assert.deepEqual(
+      tree.scan().map((s) => s.pid),
+      [escapee, sleeper],
+    );
+    assert.deepEqual(new ProcessTree(handle.pid).scan(), [], "a fresh tree has no way to find it");
+
+    signalGroup(tree, "SIGTERM");
+    await gone(waitGroupGone(tree));
+    assert.ok(markers.exists("term"), "the escapee got SIGTERM");
+  });
+});
+
+describe("signalGroup and waitGroupGone", () => {
+  it("signals every member, and waits until none is left", async () => {
+    const handle = await start("spawns-grandchild.sh");
+    const [child] = await markers.pids("ready");
+    const signalled = signalGroup(handle.pid, "SIGTERM");
+    assert.ok(signalled.some((s) => s.pid === child));
+    await gone(waitGroupGone(handle.pid));
+    assert.ok(markers.exists("term"), "the child got SIGTERM");
+    assert.deepEqual(await withTimeout(handle.exited, 15_000, "the leader to exit"), { exitCode: null, signal: "SIGTERM" });
+  });
+
+  it("treats an already gone group as nothing to do", async () => {
+    const handle = await start("exits-with-code.sh", "0");
+    await withTimeout(handle.exited, 15_000, "the leader to exit");
+    assert.deepEqual(signalGroup(handle.pid, "SIGTERM"), []);
+    await gone(waitGroupGone(handle.pid));
+  });
+
+  it("stops waiting when aborted", async () => {
+    const handle = await start("ignores-sigterm.sh");
+    await markers.pids("ready");
+    await assert.rejects(waitGroupGone(handle.pid, { signal: AbortSignal.timeout(100) }), { name: "TimeoutError" });
+    signalGroup(handle.pid, "SIGKILL");
+    await gone(waitGroupGone(handle.pid));
+  });
+});
