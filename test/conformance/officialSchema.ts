@@ -84,13 +84,15 @@ function enumExtension(exts: readonly KnownExtension[], enumName: string, name: 
   return exts.find((e) => e.kind === "enum-value" && e.enum === enumName && e.name === name);
 }
 
-/** Every message and enum reachable from the given messages: through field types and nested declarations. */
+/** Every message and enum reachable from the given messages: through field types, nested and enclosing declarations. */
 export function reachableTypes(root: protobuf.Root, names: readonly string[]): (protobuf.Type | protobuf.Enum)[] {
   const seen = new Set<protobuf.Type | protobuf.Enum>();
   const queue: (protobuf.Type | protobuf.Enum)[] = names.map((n) => root.lookupType(`${OUR_PACKAGE}${n}`));
   for (let item = queue.shift(); item; item = queue.shift()) {
     if (seen.has(item)) continue;
     seen.add(item);
+    // An enclosing message is part of the schema too (Value only encloses Value.Type, Value.Scalar, ...).
+    if (item.parent instanceof protobuf.Type) queue.push(item.parent);
     if (item instanceof protobuf.Enum) continue;
     for (const nested of item.nestedArray) {
       if (nested instanceof protobuf.Type || nested instanceof protobuf.Enum) queue.push(nested);
