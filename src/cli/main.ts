@@ -23,7 +23,8 @@ program
   .description("run a Marathon app definition locally: a built-in Mesos agent launches it through `berth executor`")
   .argument("<app.json>", "Marathon app definition (cmd or args, env, labels, portDefinitions, taskKillGracePeriodSeconds)")
   .option("--encoding <json|protobuf>", "wire encoding between the executor and the built-in agent", "json")
-  .action(async (appPath: string, options: { encoding: string }) => {
+  .option("--stop-after <seconds>", "kill the task gracefully after this many seconds")
+  .action(async (appPath: string, options: { encoding: string; stopAfter?: string }) => {
     const { devCommand } = await import("./devCommand.js");
     process.exitCode = await devCommand(appPath, options);
   });

@@ -190,7 +190,7 @@ describe("TaskRunner: kill", () => {
       exitCode: 137,
       signal: "SIGKILL",
       escalated: true,
-      message: "Command terminated with signal SIGKILL (9)",
+      message: "Command terminated with signal SIGKILL (9); processes still running after the 300 ms grace period were killed with SIGKILL",
     });
   });
 

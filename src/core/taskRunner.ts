@@ -191,7 +191,12 @@ export class TaskRunner {
       abandoned.length === 0
         ? ""
         : `; ${abandoned.length} process(es) did not die after SIGKILL: ${abandoned.map((p) => `${p.pid} (${p.comm})`).join(", ")}`;
-    const message = describeExit(status) + suffix;
+    // Say when the stop signal was not enough: the leader's own status alone would hide the escalation.
+    const escalation =
+      this.#escalated && this.#deadline !== undefined && this.#termStart !== undefined
+        ? `; processes still running after the ${Math.round(this.#deadline - this.#termStart)} ms grace period were killed with SIGKILL`
+        : "";
+    const message = describeExit(status) + escalation + suffix;
     this.#finish(this.#outcomeOf(status, message));
   }
 

@@ -1,0 +1,147 @@
+// `berth dev APP.json`: run a Marathon app locally the way Mesos would. The built-in agent launches
+// `bin/berth-executor` with Marathon's executor command line, hands it the TaskInfo Marathon would build, and this
+// command prints the status timeline and the task's output. Ctrl-C kills the task gracefully (a second Ctrl-C
+// sends SHUTDOWN, a third stops everything at once).
+import { readFile, mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LocalAgent } from "../agent/localAgent.js";
+import { AppDefinitionError, marathonTaskInfo, parseMarathonApp } from "../dev/marathonApp.js";
+import { isTerminalState, type TaskStatus } from "../mesos/types.js";
+
+export interface DevOptions {
+  encoding: string;
+  /** Kill the task gracefully after this many seconds (for demos and scripted runs). */
+  stopAfter?: string;
+}
+
+const EXECUTOR_PATH = resolve(dirname(fileURLToPath(import.meta.url)), "../../../bin/berth-executor");
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+function describe(status: TaskStatus): string {
+  const parts: string[] = [status.state];
+  if (status.healthy !== undefined) parts.push(`healthy=${status.healthy}`);
+  if (status.reason) parts.push(status.reason);
+  if (status.message) parts.push(JSON.stringify(status.message));
+  return parts.join("  ");
+}
+
+export async function devCommand(appPath: string, { encoding, stopAfter }: DevOptions): Promise<number> {
+  const out = (line: string): void => void process.stdout.write(`${line}\n`);
+  if (encoding !== "json" && encoding !== "protobuf") {
+    process.stderr.write(`berth dev: --encoding must be json or protobuf, got ${JSON.stringify(encoding)}\n`);
+    return 2;
+  }
+  const stopAfterMs = stopAfter === undefined ? undefined : Number(stopAfter) * 1000;
+  if (stopAfterMs !== undefined && !(stopAfterMs >= 0)) {
+    process.stderr.write(`berth dev: --stop-after must be a number of seconds, got ${JSON.stringify(stopAfter)}\n`);
+    return 2;
+  }
+  let app;
+  try {
+    const text = await readFile(appPath, "utf8");
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      throw new AppDefinitionError(`${appPath} is not valid JSON: ${(cause as Error).message}`, { cause });
+    }
+    app = parseMarathonApp(json, appPath);
+  } catch (error) {
+    process.stderr.write(`berth dev: ${(error as Error).message}\n`);
+    return 2;
+  }
+
+  const workDir = await mkdtemp(join(tmpdir(), "berth-dev-"));
+  const agent = await LocalAgent.start({
+    workDir,
+    frameworkCapabilities: ["TASK_KILLING_STATE"],
+    // Like --executor_environment_variables: the executor (and so the task) finds programs on your PATH.
+    executorEnvironmentVariables: { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", ...(process.env.HOME ? { HOME: process.env.HOME } : {}) },
+  });
+  const started = Date.now();
+  const elapsed = (): string => `+${((Date.now() - started) / 1000).toFixed(3)}s`.padStart(9);
+  let exitCode = 1;
+  try {
+    const hostPorts = await Promise.all(app.portDefinitions.map((d) => (d.port === 0 ? freePort() : Promise.resolve(d.port))));
+    const taskId = `${app.id.replace(/^\//, "").replaceAll("/", "_")}.${Date.now().toString(36)}`;
+    const task = marathonTaskInfo({
+      app,
+      taskId,
+      agentId: agent.agentId,
+      hostname: "127.0.0.1",
+      hostPorts,
+      executorPath: EXECUTOR_PATH,
+      frameworkId: agent.frameworkId,
+    });
+    const executorInfo = task.executor!;
+    const executor = agent.launchExecutor({
+      executorInfo,
+      command: { shell: executorInfo.command!.value! },
+      env: { BERTH_MESOS_ENCODING: encoding },
+      onOutput: (stream, chunk) => (stream === "stdout" ? process.stdout : process.stderr).write(chunk),
+    });
+    executor.launch(task);
+    out(`${elapsed()}  agent ${agent.endpoint}: launching ${app.id} as task ${taskId} (sandbox ${executor.sandbox})`);
+    if (hostPorts.length > 0) out(`${elapsed()}  ports ${hostPorts.join(", ")}`);
+
+    let interrupts = 0;
+    let killRequested = false;
+    const onInterrupt = (): void => {
+      interrupts += 1;
+      killRequested = true;
+      if (interrupts === 1) {
+        out(`${elapsed()}  Ctrl-C: killing the task gracefully (Ctrl-C again to shut the executor down)`);
+        executor.kill(taskId);
+      } else if (interrupts === 2) {
+        out(`${elapsed()}  Ctrl-C: SHUTDOWN to the executor (again to stop at once)`);
+        executor.shutdown();
+      } else {
+        void agent.stop();
+      }
+    };
+    process.on("SIGINT", onInterrupt);
+    process.on("SIGTERM", onInterrupt);
+    const stopTimer =
+      stopAfterMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            out(`${elapsed()}  --stop-after ${stopAfter}: killing the task gracefully`);
+            killRequested = true;
+            executor.kill(taskId);
+          }, stopAfterMs);
+    try {
+      let last: TaskStatus | undefined;
+      for (let seen = 0; !last || !isTerminalState(last.state); seen += 1) {
+        last = await executor.waitForUpdate(() => true, { from: seen, timeoutMs: 24 * 3_600_000 });
+        out(`${elapsed()}  ${describe(last)}`);
+      }
+      const exit = await executor.waitForExit({ timeoutMs: 120_000 });
+      out(`${elapsed()}  executor exited (${exit.signal ?? `code ${exit.code}`})`);
+      // A kill we asked for is a success; anything else that is not TASK_FINISHED is not.
+      exitCode = last.state === "TASK_FINISHED" || (last.state === "TASK_KILLED" && killRequested) ? 0 : 1;
+    } finally {
+      if (stopTimer) clearTimeout(stopTimer);
+      process.off("SIGINT", onInterrupt);
+      process.off("SIGTERM", onInterrupt);
+    }
+  } catch (error) {
+    process.stderr.write(`berth dev: ${(error as Error).message}\n`);
+  } finally {
+    await agent.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+  return exitCode;
+}
