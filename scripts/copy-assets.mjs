@@ -1,8 +1,9 @@
-// Copies non-TypeScript assets (the protobuf schema, shell fixtures) next to the compiled files.
-import { cpSync, readdirSync, statSync } from "node:fs";
+// Copies the non-TypeScript files the compiled code loads at run time (the protobuf schema) next to it in dist/.
+// Test fixtures are used from the source tree, so they are not copied.
+import { cpSync, existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const assetExt = [".proto", ".sh", ".json", ".go"];
+const assetExt = [".proto"];
 function walk(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
@@ -10,4 +11,4 @@ function walk(dir) {
     else if (assetExt.some((ext) => name.endsWith(ext))) cpSync(path, join("dist", path));
   }
 }
-for (const root of ["src", "test", "bench"]) walk(root);
+for (const root of ["src", "test", "bench"]) if (existsSync(root)) walk(root);
