@@ -32,6 +32,8 @@ export interface ExecutorConfig {
   encoding: Encoding;
   /** Kill grace period when neither KILL nor TaskInfo carries a kill policy (the command executor uses 3 s). */
   defaultKillGracePeriodMs: number;
+  /** Interval of HEARTBEAT calls (the C++ executor library sends one every 30 minutes). */
+  heartbeatIntervalMs: number;
 }
 
 /** Variables that belong to the executor alone and are removed from every task's environment. */
@@ -43,6 +45,7 @@ export const BERTH_VARIABLE_PREFIX = "BERTH_";
 export const BERTH_VARIABLES = {
   BERTH_MESOS_ENCODING: ["json", "Wire encoding towards the agent: json or protobuf."],
   BERTH_KILL_GRACE_PERIOD: ["3secs", "Grace between the stop signal and SIGKILL when no kill policy is given (stout duration)."],
+  BERTH_HEARTBEAT_INTERVAL: ["30mins", "How often the executor sends a HEARTBEAT call to keep its connections alive (stout duration)."],
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -103,6 +106,8 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
   const recoveryTimeoutMs = duration("MESOS_RECOVERY_TIMEOUT", "15mins");
   const subscriptionBackoffMaxMs = duration("MESOS_SUBSCRIPTION_BACKOFF_MAX", "2secs");
   const defaultKillGracePeriodMs = duration("BERTH_KILL_GRACE_PERIOD", BERTH_VARIABLES.BERTH_KILL_GRACE_PERIOD[0]);
+  const heartbeatIntervalMs = duration("BERTH_HEARTBEAT_INTERVAL", BERTH_VARIABLES.BERTH_HEARTBEAT_INTERVAL[0]);
+  if (heartbeatIntervalMs < 100) problems.push("BERTH_HEARTBEAT_INTERVAL must be at least 100ms");
 
   const encodingText = env.BERTH_MESOS_ENCODING ?? BERTH_VARIABLES.BERTH_MESOS_ENCODING[0];
   if (encodingText !== "json" && encodingText !== "protobuf") {
@@ -124,5 +129,6 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
     authToken: env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN || undefined,
     encoding: encodingText as Encoding,
     defaultKillGracePeriodMs,
+    heartbeatIntervalMs,
   };
 }

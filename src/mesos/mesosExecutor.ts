@@ -90,6 +90,7 @@ export class MesosExecutor {
       this.#finish = (code) => {
         this.#finish = undefined;
         this.#stop.abort();
+        this.#streamScope.abort();
         this.#subscription?.close();
         this.#connection.close();
         if (this.#ackTimer) clearTimeout(this.#ackTimer);
@@ -180,10 +181,22 @@ export class MesosExecutor {
     }
     this.#streamScope = new AbortController();
     this.#subscribed = true;
+    this.#startHeartbeats(this.#streamScope.signal);
     // The agent replays what SUBSCRIBE carried; anything made since must still be posted.
     this.#sendQueue = this.#unacked.keys().filter((key) => !included.has(key));
     this.#pump();
     return { connected: true, reason: await closed };
+  }
+
+  /** HEARTBEAT calls while subscribed; the agent answers 202 and they keep idle connections from being dropped. */
+  #startHeartbeats(scope: AbortSignal): void {
+    const timer = setInterval(() => {
+      this.#connection.send({ ...this.#baseCall(), type: "HEARTBEAT" }, scope).catch((error: unknown) => {
+        this.#log.log("warn", "heartbeat call failed", { error: (error as Error).message });
+      });
+    }, this.#config.heartbeatIntervalMs);
+    timer.unref();
+    scope.addEventListener("abort", () => clearInterval(timer), { once: true });
   }
 
   // ── events ──────────────────────────────────────────────────────────────────
