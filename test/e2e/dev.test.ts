@@ -1,0 +1,92 @@
+// `berth dev APP.json` end to end: the built-in agent (our Mesos agent simulator) launches `berth executor` with
+// Marathon's command line; the task really serves HTTP; Ctrl-C (SIGINT) kills it gracefully.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { BERTH_MAIN, taggedProcesses } from "../helpers/berthHarness.js";
+import { repoRoot } from "../helpers/fixtures.js";
+import { waitFor } from "../helpers/waitFor.js";
+
+interface DevRun {
+  output: () => string;
+  exited: Promise<number | null>;
+  running: () => boolean;
+  pid: number;
+}
+
+function runDev(appPath: string, ...args: string[]): DevRun {
+  const child = spawn(process.execPath, [BERTH_MAIN, "dev", appPath, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  let running = true;
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      running = false;
+      resolve(code);
+    }),
+  );
+  return { output: () => output, exited, running: () => running, pid: child.pid as number };
+}
+
+/** The example app with a tag in its env, so that every process it starts can be found afterwards. */
+function taggedExample(): { appPath: string; tag: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "berth-dev-test-"));
+  const tag = randomUUID();
+  const app = JSON.parse(readFileSync(join(repoRoot, "examples/hello/app.json"), "utf8")) as { env: Record<string, string> };
+  app.env.E2E_RUN_TAG = tag;
+  const appPath = join(dir, "app.json");
+  writeFileSync(appPath, JSON.stringify(app));
+  return { appPath, tag, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+describe("berth dev", () => {
+  test("runs the example app through berth executor; Ctrl-C kills it gracefully and shows the timeline", async () => {
+    const { appPath, tag, cleanup } = taggedExample();
+    const dev = runDev(appPath);
+    try {
+      const port = await waitFor(() => /Serving HTTP on 127\.0\.0\.1 port (\d+)/.exec(dev.output())?.[1], { timeoutMs: 30_000, what: "the app to serve HTTP" });
+      await waitFor(() => dev.output().includes("TASK_RUNNING"), { timeoutMs: 30_000, what: "TASK_RUNNING in the timeline" });
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(response.status, 200, "the task serves its sandbox");
+      await response.arrayBuffer();
+      assert.match(dev.output(), /hello from \/demo\/hello/);
+      process.kill(dev.pid, "SIGINT");
+      assert.equal(await dev.exited, 0);
+      const timeline = dev.output();
+      for (const state of ["TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_KILLED"]) assert.match(timeline, new RegExp(`\\s${state}\\b`));
+      assert.ok(timeline.indexOf("TASK_KILLING") < timeline.indexOf("TASK_KILLED"));
+      assert.match(timeline, /executor exited \(code 0\)/);
+    } finally {
+      if (dev.running()) process.kill(dev.pid, "SIGKILL");
+      await dev.exited;
+      const left = taggedProcesses(tag);
+      for (const line of left) process.kill(Number(line.split(" ")[0]), "SIGKILL");
+      cleanup();
+      assert.deepEqual(left, [], "processes left behind");
+    }
+  });
+
+  test("an invalid app definition is refused with every problem named", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "berth-dev-test-"));
+    try {
+      const appPath = join(dir, "app.json");
+      writeFileSync(appPath, JSON.stringify({ id: "/x", env: { "BAD NAME": "1" }, portDefinitions: [{ port: -1 }] }));
+      const dev = runDev(appPath);
+      assert.equal(await dev.exited, 2);
+      assert.match(dev.output(), new RegExp(`${appPath.replaceAll("/", "\\/")} is not a valid Marathon app`));
+      assert.match(dev.output(), /env\.BAD NAME/);
+      assert.match(dev.output(), /portDefinitions\.0\.port/);
+      writeFileSync(appPath, "{ not json");
+      const broken = runDev(appPath);
+      assert.equal(await broken.exited, 2);
+      assert.match(broken.output(), /is not valid JSON/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
