@@ -1,4 +1,4 @@
-// The Mesos front end of Berth: speaks the v1 executor API to the agent and drives one core TaskRunner per task.
+// The Mesos front end of Berth: speaks the v1 executor API to the agent and drives one core TaskLifecycle per task.
 //
 //   start ──SUBSCRIBE──▶ subscribed ──LAUNCH/LAUNCH_GROUP──▶ tasks run ──all terminal + acked──▶ exit 0
 //             ▲  │ stream lost                                   │ SHUTDOWN / abort / agent lost
@@ -6,10 +6,11 @@
 //          reconnecting (checkpoint: random backoff       shutting down: kill every task within the
 //          within MESOS_RECOVERY_TIMEOUT; else shut down)  shutdown grace, then exit
 import { setTimeout as delay } from "node:timers/promises";
-import { TaskRunner, type TaskOutcome } from "../core/taskRunner.js";
+import { TaskLifecycle, type LifecycleOutcome } from "../core/taskLifecycle.js";
 import type { Logger } from "../logger.js";
 import { AgentConnection, AgentCallError, type Subscription } from "./agentConnection.js";
 import type { ExecutorConfig } from "./executorConfig.js";
+import { outcomeToStatus } from "./outcomeToStatus.js";
 import { taskInfoToSpec } from "./taskInfoToSpec.js";
 import { UnackedUpdates } from "./unackedUpdates.js";
 import { newUuidBytes } from "./uuid.js";
@@ -44,12 +45,11 @@ export interface MesosExecutorOptions {
 
 interface TaskEntry {
   readonly info: TaskInfo;
-  runner: TaskRunner | undefined;
+  lifecycle: TaskLifecycle | undefined;
   lastState: TaskState | undefined;
   /** A task counts as acknowledged once any of its updates was (Call.Subscribe.unacknowledged_tasks). */
   acknowledged: boolean;
   terminalKey: string | undefined;
-  killCause: "kill" | "shutdown" | undefined;
 }
 
 export class MesosExecutor {
@@ -245,7 +245,7 @@ export class MesosExecutor {
       this.#log.log("warn", "ignoring a second LAUNCH for a known task", { task: taskId });
       return;
     }
-    const entry: TaskEntry = { info, runner: undefined, lastState: undefined, acknowledged: false, terminalKey: undefined, killCause: undefined };
+    const entry: TaskEntry = { info, lifecycle: undefined, lastState: undefined, acknowledged: false, terminalKey: undefined };
     this.#tasks.set(taskId, entry);
     const log = this.#log.child({ task: taskId });
 
@@ -266,36 +266,41 @@ export class MesosExecutor {
     }
     // TASK_STARTING first, so that the task's start time is right (MESOS-6790).
     this.#update(entry, "TASK_STARTING", { message: "Berth is starting the task" });
-    const runner = new TaskRunner(result.spec, {
-      onRunning: (pid) => {
-        log.log("info", "task running", { pid });
-        this.#update(entry, "TASK_RUNNING", {});
-      },
-      onKilling: () => {
-        if (this.#hasCapability("TASK_KILLING_STATE")) this.#update(entry, "TASK_KILLING", { message: "Berth is killing the task" });
+    const maxNanos = info.max_completion_time?.nanoseconds;
+    const lifecycle = new TaskLifecycle(result.spec, {
+      logger: this.#log,
+      ...(maxNanos !== undefined ? { maxCompletionTimeMs: maxNanos / 1e6 } : {}),
+      events: {
+        onRunning: (pid) => {
+          log.log("info", "task running", { pid });
+          this.#update(entry, "TASK_RUNNING", {});
+        },
+        onKilling: (cause) => {
+          // As the command executor: no TASK_KILLING for its own max-completion kill.
+          if (cause !== "max_completion_time" && this.#hasCapability("TASK_KILLING_STATE")) {
+            this.#update(entry, "TASK_KILLING", { message: "Berth is killing the task" });
+          }
+        },
+        onHookOutput: (hook, phase, line) => log.log("info", line, { hook, phase }),
       },
     });
-    entry.runner = runner;
-    runner.outcome.then(
+    entry.lifecycle = lifecycle;
+    lifecycle.outcome.then(
       (outcome) => this.#terminal(entry, outcome),
       (error: unknown) => {
-        log.log("error", "task runner failed", { error: String(error) });
+        log.log("error", "task lifecycle failed", { error: String(error) });
         this.#update(entry, "TASK_FAILED", { message: `Berth failed to supervise the task: ${String(error)}`, reason: "REASON_COMMAND_EXECUTOR_FAILED" });
         this.#maybeFinish();
       },
     );
-    runner.start();
+    lifecycle.start();
   }
 
-  #terminal(entry: TaskEntry, outcome: TaskOutcome): void {
-    const state: TaskState = outcome.state === "finished" ? "TASK_FINISHED" : outcome.state === "killed" ? "TASK_KILLED" : "TASK_FAILED";
-    let reason: TaskStatusReason | undefined;
-    if (outcome.state === "failed") reason = "REASON_COMMAND_EXECUTOR_FAILED";
-    if (outcome.state === "killed" && entry.killCause === "shutdown") reason = "REASON_EXECUTOR_TERMINATED";
-    const message =
-      outcome.state === "killed" && entry.killCause === "shutdown" ? `${outcome.message} (executor shutdown: ${this.#shutdownReason})` : outcome.message;
-    this.#log.log("info", "task ended", { task: entry.info.task_id.value, state, message });
-    this.#update(entry, state, { message, ...(reason ? { reason } : {}) });
+  #terminal(entry: TaskEntry, outcome: LifecycleOutcome): void {
+    const status = outcomeToStatus(outcome);
+    const message = outcome.reason === "shutdown" ? `${status.message} (${this.#shutdownReason})` : status.message;
+    this.#log.log("info", "task ended", { task: entry.info.task_id.value, state: status.state, message });
+    this.#update(entry, status.state, { ...status, message });
     this.#maybeFinish();
   }
 
@@ -312,12 +317,11 @@ export class MesosExecutor {
       });
       return;
     }
-    if (entry.terminalKey !== undefined || !entry.runner) return;
-    entry.killCause ??= "kill";
+    if (entry.terminalKey !== undefined || !entry.lifecycle) return;
     const taskGrace = entry.info.kill_policy?.grace_period?.nanoseconds;
     const nanos = graceNanos ?? taskGrace;
     const gracePeriodMs = nanos !== undefined && nanos >= 0 ? nanos / 1e6 : this.#config.defaultKillGracePeriodMs;
-    entry.runner.kill({ gracePeriodMs });
+    entry.lifecycle.kill({ gracePeriodMs, cause: "requested" });
   }
 
   #acknowledged(taskId: string, uuid: Uint8Array): void {
@@ -340,11 +344,10 @@ export class MesosExecutor {
     // Everything must fit in the agent's shutdown grace, or the agent SIGKILLs us and the tasks with us.
     const budgetMs = Math.max(0, this.#config.shutdownGracePeriodMs - SHUTDOWN_RESERVE_MS);
     for (const entry of this.#tasks.values()) {
-      if (entry.terminalKey !== undefined || !entry.runner) continue;
-      entry.killCause ??= "shutdown";
+      if (entry.terminalKey !== undefined || !entry.lifecycle) continue;
       const taskGraceNanos = entry.info.kill_policy?.grace_period?.nanoseconds;
       const taskGraceMs = taskGraceNanos !== undefined ? taskGraceNanos / 1e6 : this.#config.defaultKillGracePeriodMs;
-      entry.runner.kill({ gracePeriodMs: Math.min(taskGraceMs, budgetMs) });
+      entry.lifecycle.kill({ gracePeriodMs: taskGraceMs, cause: "shutdown", budgetMs });
     }
     this.#maybeFinish();
   }
@@ -373,7 +376,7 @@ export class MesosExecutor {
 
   // ── status updates ──────────────────────────────────────────────────────────
 
-  #update(entry: TaskEntry, state: TaskState, extra: { message?: string; reason?: TaskStatusReason }): void {
+  #update(entry: TaskEntry, state: TaskState, extra: { message?: string; reason?: TaskStatusReason; healthy?: boolean }): void {
     if (entry.terminalKey !== undefined) return; // nothing may follow a terminal update
     entry.lastState = state;
     const key = this.#sendStatus({ task_id: entry.info.task_id, state, ...extra });

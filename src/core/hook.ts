@@ -1,0 +1,52 @@
+// A lifecycle hook: an integration that takes part in some phases of a task's life (DESIGN.md, "Lifecycle phases").
+// A hook implements only the phases it needs. Every call gets a deadline through `signal`; output written with
+// `output` goes into the task's log stream, so operators see what their hooks did.
+import type { TaskOutcome } from "./taskOutcome.js";
+import type { TaskSpec } from "./taskSpec.js";
+
+export type LifecyclePhase = "prestart" | "poststart" | "healthy" | "preKill" | "exited" | "stop";
+
+/** Why a task is being killed. */
+export type KillCause = "requested" | "shutdown" | "health" | "hook" | "max_completion_time";
+
+export interface HookContext {
+  /** The task as it will run (for prestart: before the hook's env is applied). */
+  readonly task: TaskSpec;
+  /** Aborted when the call's deadline passes or the lifecycle no longer needs the result. */
+  readonly signal: AbortSignal;
+  /** One line of the hook's output for the task's log stream (never put secrets here). */
+  output(line: string): void;
+}
+
+export interface PrestartResult {
+  /** Variables added to the task's environment (hook env wins over the task's own). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface Hook {
+  readonly name: string;
+  /** Deadline of one call of this hook, overriding the phase default. */
+  readonly timeoutMs?: number;
+  /** Before spawn. The first error fails the task. */
+  prestart?(context: HookContext): Promise<PrestartResult | void>;
+  /** Right after spawn. Errors are reported, the task goes on. */
+  poststart?(context: HookContext & { readonly pid: number }): Promise<void>;
+  /** Once, at the first passing readiness check. An error kills the task, which then fails. */
+  healthy?(context: HookContext): Promise<void>;
+  /** A kill was requested, before the stop signal. Bounded; errors are logged and never block the kill. */
+  preKill?(context: HookContext & { readonly cause: KillCause }): Promise<void>;
+  /** The process group is gone. Errors are collected. */
+  exited?(context: HookContext & { readonly outcome: TaskOutcome }): Promise<void>;
+  /** Always, once, last; must be idempotent. Errors are collected. */
+  stop?(context: HookContext): Promise<void>;
+}
+
+/** Default deadline of one hook call per phase (ms). preKill is short: it delays the stop signal. */
+export const DEFAULT_HOOK_TIMEOUT_MS: Readonly<Record<LifecyclePhase, number>> = {
+  prestart: 60_000,
+  poststart: 30_000,
+  healthy: 30_000,
+  preKill: 30_000,
+  exited: 30_000,
+  stop: 30_000,
+};

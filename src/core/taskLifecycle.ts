@@ -1,0 +1,325 @@
+// The lifecycle of one task: hooks around the process that TaskRunner supervises (DESIGN.md, phases and kill path).
+// No Mesos here: `berth executor` and `berth run` drive it and map its events and outcome to their own world.
+//
+//   idle ─start()─▶ prestart hooks ─ok─▶ spawn ─▶ running ─(poststart hooks)─ ready ─▶ healthy hooks
+//                     │ error: failed        │ spawn error: failed     │ exits: outcome from the exit status
+//                     ▼                      ▼                         ▼
+//                   stop hooks ◀──────── exited hooks ◀──────── group gone ◀── SIGKILL ◀─ grace ◀─ stop signal
+//                                                                                                   ▲
+//   kill(): TASK_KILLING ─▶ preKill hooks (bounded) ─▶ drain delay ─────────────────────────────────┘
+//
+// Error policy per phase: prestart stops at the first error and fails the task; poststart, exited and stop
+// collect errors and go on; a healthy hook's error kills the task, which then fails; preKill errors are logged
+// and never delay the stop signal past their deadline. Every hook call has a deadline.
+import { silentLogger, type Logger } from "../logger.js";
+import { DEFAULT_HOOK_TIMEOUT_MS, type Hook, type HookContext, type KillCause, type LifecyclePhase } from "./hook.js";
+import { TaskRunner, type TaskRunnerOptions } from "./taskRunner.js";
+import type { TaskOutcome } from "./taskOutcome.js";
+import type { TaskSpec } from "./taskSpec.js";
+
+/** Why a task ended, in the core's own terms; front ends map it to their reasons. */
+export type OutcomeReason =
+  | "exited" // exit 0
+  | "exit_status" // non-zero exit or death by signal
+  | "spawn_failed"
+  | "hook_failed"
+  | "health_check_failed"
+  | "max_completion_time"
+  | "killed"
+  | "shutdown"
+  | "internal";
+
+export interface LifecycleOutcome {
+  readonly state: "finished" | "failed" | "killed";
+  readonly reason: OutcomeReason;
+  /** Names the cause: exit status, signal, which hook failed and why, which check failed. */
+  readonly message: string;
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** The process's own outcome, when one ran. */
+  readonly process?: TaskOutcome;
+}
+
+export interface LifecycleEvents {
+  onRunning(pid: number): void;
+  /** The first kill of a started task, before preKill hooks (TASK_KILLING). */
+  onKilling(cause: KillCause): void;
+  /** The task passed its readiness gate; the healthy hooks are about to run. */
+  onReady(): void;
+  /** A line of hook output for the task's log stream. */
+  onHookOutput(hook: string, phase: LifecyclePhase, line: string): void;
+}
+
+export interface KillOptions {
+  /** Grace between the stop signal and SIGKILL; a later kill may only shorten it. */
+  gracePeriodMs?: number;
+  cause?: KillCause;
+  /** Total time the whole kill path may take (SHUTDOWN, agent loss): preKill, drain and grace are compressed to fit. */
+  budgetMs?: number;
+}
+
+export interface TaskLifecycleOptions {
+  hooks?: readonly Hook[];
+  events?: Partial<LifecycleEvents>;
+  logger?: Logger;
+  /** Wait after the preKill hooks before the stop signal, for in-flight requests to drain. */
+  drainMs?: number;
+  /** Kill the task (it then fails) when it runs longer than this. */
+  maxCompletionTimeMs?: number;
+  /** Per-phase default deadline of one hook call. */
+  hookTimeoutMs?: Partial<Record<LifecyclePhase, number>>;
+  /**
+   * When set, the readiness gate opens only when the front end calls markReady() (a readiness or health check);
+   * otherwise the task counts as ready as soon as it runs (Kubernetes: no readiness probe means ready).
+   */
+  readinessGated?: boolean;
+  runner?: TaskRunnerOptions;
+}
+
+const KILL_MESSAGES: Readonly<Record<KillCause, string>> = {
+  requested: "killed on request",
+  shutdown: "killed because the executor is shutting down",
+  health: "killed because its health check failed",
+  hook: "killed because a hook failed",
+  max_completion_time: "killed because it reached its maximum completion time",
+};
+
+export class TaskLifecycle {
+  readonly outcome: Promise<LifecycleOutcome>;
+  readonly #spec: TaskSpec;
+  readonly #hooks: readonly Hook[];
+  readonly #events: Partial<LifecycleEvents>;
+  readonly #log: Logger;
+  readonly #options: TaskLifecycleOptions;
+  readonly #stop = new AbortController();
+  #settle!: (outcome: LifecycleOutcome) => void;
+  #state: "idle" | "prestart" | "running" | "killing" | "done" = "idle";
+  #runner: TaskRunner | undefined;
+  #taskSpec: TaskSpec;
+  #kill: { cause: KillCause; detail?: string; gracePeriodMs: number; deadline?: number } | undefined;
+  #killReady: (() => void) | undefined;
+  #ready = false;
+  #signalSent = false;
+  #maxTimer: NodeJS.Timeout | undefined;
+
+  constructor(spec: TaskSpec, options: TaskLifecycleOptions = {}) {
+    this.#spec = spec;
+    this.#taskSpec = spec;
+    this.#hooks = options.hooks ?? [];
+    this.#events = options.events ?? {};
+    this.#log = (options.logger ?? silentLogger).child({ task: spec.taskId });
+    this.#options = options;
+    this.outcome = new Promise((resolve) => (this.#settle = resolve));
+  }
+
+  /** The spec the process runs with (with prestart hooks' env), once started. */
+  get spec(): TaskSpec {
+    return this.#taskSpec;
+  }
+
+  get killCause(): KillCause | undefined {
+    return this.#kill?.cause;
+  }
+
+  start(): void {
+    if (this.#state !== "idle") return;
+    this.#state = "prestart";
+    this.#run().catch((error: unknown) => {
+      this.#log.log("error", "lifecycle failed", { error: String(error) });
+      this.#settle({ state: "failed", reason: "internal", message: `Berth failed to run the task's lifecycle: ${String(error)}`, exitCode: null, signal: null });
+    });
+  }
+
+  /**
+   * Starts (or shortens) the kill path. `detail` names the cause for the final message (e.g. which check failed).
+   * Safe to call repeatedly and in any state.
+   */
+  kill({ gracePeriodMs = this.#spec.killGracePeriodMs, cause = "requested", budgetMs }: KillOptions = {}, detail?: string): void {
+    if (this.#state === "done") return;
+    const now = performance.now();
+    if (budgetMs !== undefined) gracePeriodMs = Math.min(gracePeriodMs, budgetMs);
+    if (this.#kill) {
+      // A repeated kill may only shorten: the grace, and the budget of the whole path.
+      this.#kill.gracePeriodMs = Math.min(this.#kill.gracePeriodMs, gracePeriodMs);
+      if (budgetMs !== undefined) this.#kill.deadline = Math.min(this.#kill.deadline ?? Infinity, now + budgetMs);
+      // Before the stop signal (preKill, drain) the shorter grace is simply picked up when the signal is sent.
+      if (this.#signalSent) this.#runner?.kill({ gracePeriodMs: this.#kill.gracePeriodMs });
+      this.#killReady?.();
+      return;
+    }
+    this.#kill = { cause, gracePeriodMs, ...(detail ? { detail } : {}), ...(budgetMs !== undefined ? { deadline: now + budgetMs } : {}) };
+    if (this.#state === "idle") {
+      this.#state = "done";
+      this.#settle({ state: "killed", reason: cause === "shutdown" ? "shutdown" : "killed", message: "Task killed before it was started", exitCode: null, signal: null });
+      return;
+    }
+    if (this.#state === "prestart") {
+      this.#stop.abort(); // prestart hooks give up; #run notices the kill and never spawns
+      return;
+    }
+    void this.#killPath();
+  }
+
+  /** Opens the readiness gate (first passing readiness check); runs the healthy hooks once. */
+  markReady(): void {
+    if (this.#ready || this.#state !== "running" || this.#kill) return;
+    this.#ready = true;
+    this.#events.onReady?.();
+    void this.#runPhase("healthy", (hook, context) => hook.healthy?.(context)).then((failure) => {
+      if (failure) this.kill({ cause: "hook" }, failure);
+    });
+  }
+
+  async #run(): Promise<void> {
+    const prestart = await this.#prestart();
+    if (this.#kill || prestart.failure !== undefined) {
+      const outcome: LifecycleOutcome = this.#kill
+        ? { state: "killed", reason: this.#kill.cause === "shutdown" ? "shutdown" : "killed", message: "Task killed before it was started", exitCode: null, signal: null }
+        : { state: "failed", reason: "hook_failed", message: prestart.failure as string, exitCode: null, signal: null };
+      await this.#finish(outcome);
+      return;
+    }
+    this.#taskSpec = { ...this.#spec, env: { ...this.#spec.env, ...prestart.env } };
+    this.#state = "running";
+    const runner = new TaskRunner(this.#taskSpec, { onRunning: (pid) => this.#onRunning(pid) }, { ...this.#options.runner, logger: this.#log });
+    this.#runner = runner;
+    runner.start();
+    if (this.#options.maxCompletionTimeMs !== undefined) {
+      const limit = this.#options.maxCompletionTimeMs;
+      this.#maxTimer = setTimeout(() => this.kill({ cause: "max_completion_time" }, `it ran longer than ${limit} ms`), limit);
+    }
+    const processOutcome = await runner.outcome;
+    clearTimeout(this.#maxTimer);
+    await this.#finish(this.#outcomeOf(processOutcome));
+  }
+
+  #onRunning(pid: number): void {
+    this.#events.onRunning?.(pid);
+    void this.#runPhase("poststart", (hook, context) => hook.poststart?.({ ...context, pid }));
+    if (!this.#options.readinessGated) this.markReady();
+  }
+
+  async #killPath(): Promise<void> {
+    const kill = this.#kill!;
+    if (this.#state !== "running") return;
+    this.#state = "killing";
+    this.#events.onKilling?.(kill.cause);
+    const remaining = (): number => (kill.deadline === undefined ? Infinity : Math.max(0, kill.deadline - performance.now()));
+    // preKill and the drain may use at most half of a budget: the task's own grace needs the rest.
+    const halfBudget = (): number => remaining() / 2;
+    await this.#runPhase("preKill", (hook, context) => hook.preKill?.({ ...context, cause: kill.cause }), halfBudget());
+    const drainMs = Math.min(this.#options.drainMs ?? 0, halfBudget());
+    if (drainMs > 0 && this.#runner?.state === "running") {
+      this.#log.log("info", "draining before the stop signal", { drain_ms: Math.round(drainMs) });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, drainMs);
+        this.#killReady = () => {
+          // A shorter budget arrived: re-check whether the drain still fits.
+          if (remaining() / 2 <= 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        void this.#runner?.outcome.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      this.#killReady = undefined;
+    }
+    this.#signalSent = true;
+    this.#runner?.kill({ gracePeriodMs: Math.min(kill.gracePeriodMs, remaining()) });
+  }
+
+  async #prestart(): Promise<{ env: Record<string, string>; failure?: string }> {
+    const env: Record<string, string> = {};
+    for (const hook of this.#hooks) {
+      if (!hook.prestart || this.#kill) continue;
+      try {
+        const result = await this.#call(hook, "prestart", (context) => hook.prestart!({ ...context, task: { ...this.#spec, env: { ...this.#spec.env, ...env } } }));
+        Object.assign(env, result?.env ?? {});
+      } catch (error) {
+        if (this.#kill) break;
+        return { env, failure: `prestart hook "${hook.name}" failed: ${messageOf(error)}` };
+      }
+    }
+    return { env };
+  }
+
+  /** Runs every hook of a phase in order; returns the first failure message (all hooks still run). */
+  async #runPhase(
+    phase: LifecyclePhase,
+    invoke: (hook: Hook, context: HookContext) => Promise<unknown> | undefined,
+    budgetMs = Infinity,
+  ): Promise<string | undefined> {
+    let failure: string | undefined;
+    const phaseDeadline = performance.now() + budgetMs;
+    for (const hook of this.#hooks) {
+      if (!hook[phase]) continue;
+      try {
+        await this.#call(hook, phase, (context) => invoke(hook, context) ?? Promise.resolve(), Math.max(0, phaseDeadline - performance.now()));
+      } catch (error) {
+        const message = `${phase} hook "${hook.name}" failed: ${messageOf(error)}`;
+        this.#log.log(phase === "preKill" ? "warn" : "error", message);
+        this.#events.onHookOutput?.(hook.name, phase, message);
+        failure ??= message;
+      }
+    }
+    return failure;
+  }
+
+  /** One hook call with its deadline: the call's signal aborts at the deadline, and the call is abandoned then. */
+  async #call<T>(hook: Hook, phase: LifecyclePhase, invoke: (context: HookContext) => Promise<T>, budgetMs = Infinity): Promise<T> {
+    const timeoutMs = Math.min(hook.timeoutMs ?? this.#options.hookTimeoutMs?.[phase] ?? DEFAULT_HOOK_TIMEOUT_MS[phase], budgetMs);
+    const deadline = AbortSignal.timeout(Math.max(1, timeoutMs));
+    // prestart calls are also cut short by a kill; other phases must finish what they do (deregistration).
+    const signal = phase === "prestart" ? AbortSignal.any([deadline, this.#stop.signal]) : deadline;
+    const context: HookContext = {
+      task: this.#taskSpec,
+      signal,
+      output: (line) => this.#events.onHookOutput?.(hook.name, phase, line),
+    };
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new Error(deadline.aborted ? `no answer within ${Math.round(timeoutMs)} ms` : "cancelled by a kill"));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    });
+    aborted.catch(() => undefined);
+    try {
+      // A hook that ignores its signal cannot hold the lifecycle hostage: the race abandons it.
+      return await Promise.race([invoke(context), aborted]);
+    } finally {
+      if (onAbort) signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  #outcomeOf(process: TaskOutcome): LifecycleOutcome {
+    const base = { exitCode: process.exitCode, signal: process.state === "finished" ? null : process.signal, process };
+    const kill = this.#kill;
+    if (process.state === "failed" && process.cause === "spawn") return { ...base, state: "failed", reason: "spawn_failed", message: process.message };
+    if (process.state === "failed" && process.cause === "internal") return { ...base, state: "failed", reason: "internal", message: process.message };
+    if (kill && process.state === "killed") {
+      const because = `Task ${KILL_MESSAGES[kill.cause]}${kill.detail ? `: ${kill.detail}` : ""}`;
+      const message = `${because}. ${process.message}`;
+      if (kill.cause === "requested") return { ...base, state: "killed", reason: "killed", message: process.message };
+      if (kill.cause === "shutdown") return { ...base, state: "killed", reason: "shutdown", message };
+      const reason = kill.cause === "health" ? "health_check_failed" : kill.cause === "hook" ? "hook_failed" : "max_completion_time";
+      return { ...base, state: "failed", reason, message };
+    }
+    if (process.state === "finished") return { ...base, state: "finished", reason: "exited", message: process.message };
+    return { ...base, state: "failed", reason: "exit_status", message: process.message };
+  }
+
+  async #finish(outcome: LifecycleOutcome): Promise<void> {
+    if (this.#state === "done") return;
+    this.#state = "done";
+    if (outcome.process) await this.#runPhase("exited", (hook, context) => hook.exited?.({ ...context, outcome: outcome.process! }));
+    await this.#runPhase("stop", (hook, context) => hook.stop?.(context));
+    this.#settle(outcome);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
