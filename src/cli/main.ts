@@ -1,32 +1,38 @@
 #!/usr/bin/env node
 // The `berth` command line. Keep the subcommands stable: frameworks and other tools invoke them.
-import { Command } from "commander";
 import { executorCommand } from "./executorCommand.js";
 
-const program = new Command("berth")
-  .description("A Mesos custom executor that gives every task a graceful, cloud-native lifecycle")
-  .showHelpAfterError();
+async function runCli(argv: readonly string[]): Promise<void> {
+  const { Command } = await import("commander");
+  const program = new Command("berth")
+    .description("A Mesos custom executor that gives every task a graceful, cloud-native lifecycle")
+    .showHelpAfterError();
 
-program
-  .command("executor")
-  .description("run as a Mesos executor (configured by the MESOS_* environment the agent sets, plus BERTH_*)")
-  // Marathon appends the app's command words to the executor's command line; the task's command is read from
-  // ExecutorInfo instead, so extra words are accepted and ignored.
-  .allowExcessArguments(true)
-  .allowUnknownOption(true)
-  .action(async () => {
-    process.exitCode = await executorCommand();
-  });
+  program
+    .command("executor")
+    .description("run as a Mesos executor (configured by the MESOS_* environment the agent sets, plus BERTH_*)")
+    // Marathon appends the app's command words to the executor's command line; the task's command is read from
+    // ExecutorInfo instead, so extra words are accepted and ignored.
+    .allowExcessArguments(true)
+    .allowUnknownOption(true)
+    .action(async () => {
+      process.exitCode = await executorCommand();
+    });
 
-program
-  .command("dev")
-  .description("run a Marathon app definition locally: a built-in Mesos agent launches it through `berth executor`")
-  .argument("<app.json>", "Marathon app definition (cmd or args, env, labels, portDefinitions, taskKillGracePeriodSeconds)")
-  .option("--encoding <json|protobuf>", "wire encoding between the executor and the built-in agent", "json")
-  .option("--stop-after <seconds>", "kill the task gracefully after this many seconds")
-  .action(async (appPath: string, options: { encoding: string; stopAfter?: string }) => {
-    const { devCommand } = await import("./devCommand.js");
-    process.exitCode = await devCommand(appPath, options);
-  });
+  program
+    .command("dev")
+    .description("run a Marathon app definition locally: a built-in Mesos agent launches it through `berth executor`")
+    .argument("<app.json>", "Marathon app definition (cmd or args, env, labels, portDefinitions, taskKillGracePeriodSeconds)")
+    .option("--encoding <json|protobuf>", "wire encoding between the executor and the built-in agent", "json")
+    .option("--stop-after <seconds>", "kill the task gracefully after this many seconds")
+    .action(async (appPath: string, options: { encoding: string; stopAfter?: string }) => {
+      const { devCommand } = await import("./devCommand.js");
+      process.exitCode = await devCommand(appPath, options);
+    });
 
-await program.parseAsync(process.argv);
+  await program.parseAsync(argv);
+}
+
+// The executor path skips the CLI parser: every millisecond and megabyte of an executor is paid once per task.
+if (process.argv[2] === "executor") process.exitCode = await executorCommand();
+else await runCli(process.argv);

@@ -174,17 +174,20 @@ export class TaskRunner {
     if (this.#killRequested && this.#state === "running") this.#beginKill();
 
     await Promise.race([handle.exited, this.#killStartedPromise]);
+    let leftBehind = true;
     if (!this.#killRequested) {
       // The leader exited on its own; whatever it left in the group (or outside it) is stopped like a kill would.
       this.#state = "exited";
-      if (tree.scan().length > 0) {
+      leftBehind = tree.scan().length > 0;
+      if (leftBehind) {
         this.#termStart = this.#now();
         this.#deadline = this.#termStart + this.#spec.killGracePeriodMs;
         this.#logger.log("info", "stopping processes left behind by the task");
         this.#signal(this.#spec.stopSignal);
       }
     }
-    const abandoned = await this.#reap(tree);
+    // The common case, a task that exited with nothing left behind, needs no second /proc scan.
+    const abandoned = leftBehind ? await this.#reap(tree) : [];
     const status = await handle.exited;
 
     const suffix =

@@ -107,17 +107,27 @@ export class AgentConnection {
         const decoder = new RecordIODecoder();
         response.on("data", (chunk: Buffer) => {
           if (closed) return;
-          let events: Event[];
+          let records: Buffer[] = [];
+          let failure: unknown;
           try {
-            events = decoder.decode(chunk).map((record) => decodeEvent(record, this.#options.encoding));
+            records = decoder.decode(chunk);
           } catch (error) {
-            close(`undecodable event stream: ${(error as Error).message}`);
-            return;
+            failure = error; // the records before the garbage still count
+            records = decoder.takeDecoded();
           }
-          for (const event of events) {
+          // Hand out every good event before acting on a bad one: a KILL must not be lost to the garbage after it.
+          for (const record of records) {
             if (closed) return;
+            let event: Event;
+            try {
+              event = decodeEvent(record, this.#options.encoding);
+            } catch (error) {
+              close(`undecodable event stream: ${(error as Error).message}`);
+              return;
+            }
             handlers.onEvent(event);
           }
+          if (failure !== undefined) close(`undecodable event stream: ${(failure as Error).message}`);
         });
         response.on("end", () => close(decoder.idle ? "stream ended by agent" : "stream ended inside a record"));
         response.on("error", (error) => close(`stream error: ${error.message}`));

@@ -2,8 +2,11 @@
 // JSON follows stout's rules (3rdparty/stout/include/stout/protobuf.hpp): proto field names, enums as NAME strings
 // (numbers rejected), bytes as base64, int64 as numbers (numeric strings accepted), null = unset, unknown keys
 // ignored, an unknown enum name on an optional field silently dropped, a missing required field rejected.
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import protobuf from "protobufjs";
+// The light build has no .proto parser: the build turns mesos.proto into mesos.json (scripts/copy-assets.mjs),
+// which saves every executor the parser's load time and memory.
+import protobuf from "protobufjs/light.js";
 import { BerthError } from "../berthError.js";
 import type { Call, Event } from "./types.js";
 
@@ -27,13 +30,13 @@ export class CodecError extends BerthError {
   }
 }
 
-const SCHEMA_PATH = fileURLToPath(new URL("./mesos.proto", import.meta.url));
+const SCHEMA_PATH = fileURLToPath(new URL("./mesos.json", import.meta.url));
 
 let cachedRoot: protobuf.Root | undefined;
-/** The schema is immutable once loaded, so one parse per process is shared by every codec user. */
+/** The schema is immutable once loaded, so one load per process is shared by every codec user. */
 export function schemaRoot(): protobuf.Root {
   if (!cachedRoot) {
-    cachedRoot = new protobuf.Root().loadSync(SCHEMA_PATH, { keepCase: true });
+    cachedRoot = protobuf.Root.fromJSON(JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as protobuf.INamespace);
     cachedRoot.resolveAll();
   }
   return cachedRoot;

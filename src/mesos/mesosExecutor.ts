@@ -325,9 +325,13 @@ export class MesosExecutor {
   }
 
   #acknowledged(taskId: string, uuid: Uint8Array): void {
+    // An ack for an update we do not hold (unknown uuid) says nothing about the task.
+    if (!this.#unacked.acknowledge(uuid)) {
+      this.#log.log("warn", "ignoring ACKNOWLEDGED for an update this executor does not hold", { task: taskId });
+      return;
+    }
     const entry = this.#tasks.get(taskId);
     if (entry) entry.acknowledged = true;
-    this.#unacked.acknowledge(uuid);
     this.#maybeFinish();
   }
 

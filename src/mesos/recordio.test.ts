@@ -46,3 +46,10 @@ for (const [name, garbage] of [
 test("rejects records above the size limit", () => {
   assert.throws(() => new RecordIODecoder({ maxRecordBytes: 10 }).decode(Buffer.from("11\n")), /exceeds/);
 });
+
+test("records before garbage in the same chunk are salvaged", () => {
+  const decoder = new RecordIODecoder();
+  assert.throws(() => decoder.decode(Buffer.concat([encodeRecord(Buffer.from("kill")), Buffer.from("zz\n")])), RecordIOError);
+  assert.deepEqual(decoder.takeDecoded(), [Buffer.from("kill")]);
+  assert.deepEqual(decoder.takeDecoded(), []);
+});

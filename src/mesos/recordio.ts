@@ -39,8 +39,27 @@ export class RecordIODecoder {
     return this.#expected === undefined && this.#header === "";
   }
 
+  /** Whole records of the chunk that failed, up to the garbage (a stream ends at garbage, but not before it). */
+  #salvaged: Buffer[] = [];
+
+  takeDecoded(): Buffer[] {
+    const records = this.#salvaged;
+    this.#salvaged = [];
+    return records;
+  }
+
   decode(chunk: Uint8Array): Buffer[] {
     const records: Buffer[] = [];
+    try {
+      this.#decodeInto(chunk, records);
+    } catch (error) {
+      this.#salvaged = records;
+      throw error;
+    }
+    return records;
+  }
+
+  #decodeInto(chunk: Uint8Array, records: Buffer[]): void {
     let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     while (data.length > 0) {
       if (this.#expected === undefined) {
@@ -49,7 +68,7 @@ export class RecordIODecoder {
         if (!/^\d*$/.test(part)) throw new RecordIOError(`invalid record length prefix ${JSON.stringify((this.#header + part).slice(0, 40))}`);
         this.#header += part;
         if (this.#header.length > MAX_HEADER_DIGITS) throw new RecordIOError("record length prefix too long");
-        if (newline === -1) return records;
+        if (newline === -1) return;
         data = data.subarray(newline + 1);
         if (this.#header === "") throw new RecordIOError("empty record length prefix");
         const length = Number(this.#header);
@@ -69,6 +88,5 @@ export class RecordIODecoder {
         this.#expected = undefined;
       }
     }
-    return records;
   }
 }

@@ -3,7 +3,8 @@
 // field numbers/types/labels, protobuf bytes in both directions, and JSON under stout's rules in both directions.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { repoRoot } from "../helpers/fixtures.js";
 import { describe, test } from "node:test";
 import protobuf from "protobufjs";
 import { decodeMessage, encodeMessage, messageType, schemaRoot } from "../../src/mesos/codec.js";
@@ -41,7 +42,8 @@ const KNOWN_EXTENSIONS: readonly KnownExtension[] = [
 const AS_JSON_SHAPES = { enums: String, longs: Number, bytes: String } as const;
 
 /** The compiled schema lives next to the compiled codec (scripts/copy-assets.mjs copies it). */
-const OUR_SCHEMA_TEXT = (): string => readFileSync(fileURLToPath(new URL("../../src/mesos/mesos.proto", import.meta.url)), "utf8");
+// The source schema (the build ships it as JSON), so that deliberate edits of its text can be tested.
+const OUR_SCHEMA_TEXT = (): string => readFileSync(join(repoRoot, "src", "mesos", "mesos.proto"), "utf8");
 
 function official(): protobuf.Root {
   return loadOfficialRoot();
