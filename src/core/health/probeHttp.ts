@@ -1,0 +1,75 @@
+// HTTP/HTTPS probe with curl's behaviour as Mesos runs it (`curl -s -S -L -k -w %{http_code} -o /dev/null -g URL`):
+// GET, follow redirects, read the whole body, pass iff 200 <= final status < 400. Mesos ignores the proto's
+// `statuses` field, and so does Berth.
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { Probe, ProbeResult } from "./checkSpec.js";
+import { describeNetworkError, probeUrl } from "./probeResult.js";
+
+export type HttpProbe = Extract<Probe, { kind: "http" }>;
+
+/** curl's default --max-redirs. */
+export const MAX_REDIRECTS = 50;
+
+/** Rejects with `signal.reason` on abort; every other outcome is a result. */
+export async function probeHttp(probe: HttpProbe, signal: AbortSignal): Promise<ProbeResult> {
+  const start = probeUrl(probe);
+  const failed = (reason: string): ProbeResult => ({ ok: false, message: `HTTP GET ${start} failed: ${reason}`, detail: { kind: "http" } });
+  let url: URL;
+  try {
+    url = new URL(start);
+  } catch {
+    return failed("invalid URL");
+  }
+  for (let redirects = 0; ; redirects++) {
+    let response: { statusCode: number; location: string | undefined };
+    try {
+      response = await get(url, signal);
+    } catch (error) {
+      signal.throwIfAborted();
+      return failed(describeNetworkError(error));
+    }
+    const { statusCode, location } = response;
+    // As curl -L: any 3xx with a Location except 304, which has nothing to follow.
+    if (statusCode >= 300 && statusCode < 400 && statusCode !== 304 && location !== undefined) {
+      if (redirects >= MAX_REDIRECTS) return failed(`maximum (${MAX_REDIRECTS}) redirects followed`);
+      try {
+        url = new URL(location, url);
+      } catch {
+        return failed(`invalid redirect location ${JSON.stringify(location)}`);
+      }
+      if (url.protocol !== "http:" && url.protocol !== "https:") return failed(`redirected to unsupported ${url.protocol} URL`);
+      continue;
+    }
+    const via = url.href === new URL(start).href ? "" : ` (redirected to ${url.href})`;
+    return {
+      ok: statusCode >= 200 && statusCode < 400,
+      message: `HTTP GET ${start} returned ${statusCode}${via}`,
+      detail: { kind: "http", statusCode },
+    };
+  }
+}
+
+/** One GET without keep-alive; resolves once the whole body has been read (curl reads it too, into /dev/null). */
+function get(url: URL, signal: AbortSignal): Promise<{ statusCode: number; location: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const onResponse = (response: IncomingMessage): void => {
+      const statusCode = response.statusCode ?? 0;
+      const location = response.headers.location;
+      response.on("error", reject);
+      response.on("aborted", () => reject(new Error("response aborted")));
+      response.on("end", () => resolve({ statusCode, location }));
+      response.resume();
+    };
+    const options = { method: "GET", signal, agent: false, headers: { "user-agent": "berth-check", accept: "*/*" } };
+    const req =
+      url.protocol === "https:"
+        ? // No certificate verification, as Mesos (curl -k) and Kubernetes do: the probe targets the task's own
+          // loopback listener, which typically serves a self-signed certificate or one issued for its public name,
+          // and the point is whether the task answers, not who it is.
+          httpsRequest(url, { ...options, rejectUnauthorized: false }, onResponse)
+        : httpRequest(url, options, onResponse);
+    req.on("error", reject);
+    req.end();
+  });
+}
