@@ -5,9 +5,9 @@ import { LeftoverGuard } from "../../../test/helpers/leftovers.js";
 import { waitFor } from "../../../test/helpers/waitFor.js";
 import { Checker, sameStatus } from "./checker.js";
 import type { CheckSpec, CheckStatus, Probe, ProbeResult } from "./checkSpec.js";
-import { FakeClock } from "./testing/fakeClock.js";
-import { freePort, startHealthServer } from "./testing/healthServer.js";
-import { scriptedProbe, type Step } from "./testing/scriptedProbe.js";
+import { FakeClock } from "../../../test/helpers/health/fakeClock.js";
+import { freePort, startHealthServer } from "../../../test/helpers/health/healthServer.js";
+import { scriptedProbe, type Step } from "../../../test/helpers/health/scriptedProbe.js";
 
 const probe: Probe = { kind: "command", command: { kind: "shell", script: "check" }, env: {}, cwd: "/" };
 const spec: CheckSpec = { probe, delayMs: 100, intervalMs: 1000, timeoutMs: 0 };

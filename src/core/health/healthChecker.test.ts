@@ -7,9 +7,9 @@ import { waitFor } from "../../../test/helpers/waitFor.js";
 import type { HealthCheckSpec, Probe } from "./checkSpec.js";
 import { HealthChecker, type HealthCheckerOptions, type HealthEvent } from "./healthChecker.js";
 import { InvalidCheckSpecError, ProbeTimeoutError } from "./healthErrors.js";
-import { FakeClock } from "./testing/fakeClock.js";
-import { freePort, startHealthServer } from "./testing/healthServer.js";
-import { scriptedProbe, type Step } from "./testing/scriptedProbe.js";
+import { FakeClock } from "../../../test/helpers/health/fakeClock.js";
+import { freePort, startHealthServer } from "../../../test/helpers/health/healthServer.js";
+import { scriptedProbe, type Step } from "../../../test/helpers/health/scriptedProbe.js";
 
 const probe: Probe = { kind: "http", scheme: "http", port: 8080, path: "/health" };
 const base: HealthCheckSpec = { probe, delayMs: 1000, intervalMs: 500, timeoutMs: 0, consecutiveFailures: 3, gracePeriodMs: 0 };

@@ -9,7 +9,7 @@ import { waitFor, withTimeout } from "../../../test/helpers/waitFor.js";
 import type { Probe } from "./checkSpec.js";
 import { MAX_REDIRECTS } from "./probeHttp.js";
 import { runProbe } from "./runProbe.js";
-import { freePort, startHealthServer, type HealthServer } from "./testing/healthServer.js";
+import { freePort, startHealthServer, type HealthServer } from "../../../test/helpers/health/healthServer.js";
 
 const guard = new LeftoverGuard();
 let markers: MarkerDir;

@@ -1,6 +1,6 @@
 // A Clock whose time moves only when a test says so: timers fire in time order, and the promise chains they start
 // settle before the next one fires, so state machines built on Clock run instantly and deterministically.
-import type { Clock } from "../clock.js";
+import type { Clock } from "../../../src/core/health/clock.js";
 
 interface Timer {
   readonly at: number;

@@ -1,11 +1,11 @@
 // Starts test/fixtures/health-server.mjs as a real process in its own group, for probe and checker tests.
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { fixture, type MarkerDir } from "../../../../test/helpers/fixtures.js";
-import type { LeftoverGuard } from "../../../../test/helpers/leftovers.js";
-import { waitFor } from "../../../../test/helpers/waitFor.js";
-import { signalGroup, waitGroupGone } from "../../../process/signalGroup.js";
-import { spawnGroup } from "../../../process/spawnGroup.js";
+import { fixture, type MarkerDir } from "../fixtures.js";
+import type { LeftoverGuard } from "../leftovers.js";
+import { waitFor } from "../waitFor.js";
+import { signalGroup, waitGroupGone } from "../../../src/process/signalGroup.js";
+import { spawnGroup } from "../../../src/process/spawnGroup.js";
 
 export interface HealthServer {
   readonly port: number;

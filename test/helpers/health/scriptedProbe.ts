@@ -1,6 +1,6 @@
 // A fake ProbeRunner for state-machine tests: answers from a script, on a FakeClock, and records what it was asked.
-import type { ProbeResult } from "../checkSpec.js";
-import type { ProbeRunner } from "../runProbe.js";
+import type { ProbeResult } from "../../../src/core/health/checkSpec.js";
+import type { ProbeRunner } from "../../../src/core/health/runProbe.js";
 import type { FakeClock } from "./fakeClock.js";
 
 /** pass / fail (HTTP 200 / 503), an explicit result, or "hang" (answers only by rejecting when aborted). */
