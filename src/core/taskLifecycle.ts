@@ -12,6 +12,7 @@
 // collect errors and go on; a healthy hook's error kills the task, which then fails; preKill errors are logged
 // and never delay the stop signal past their deadline. Every hook call has a deadline.
 import { silentLogger, type Logger } from "../logger.js";
+import { Checker, HealthChecker, type CheckSpec, type CheckStatus, type HealthCheckSpec } from "./health/index.js";
 import { DEFAULT_HOOK_TIMEOUT_MS, type Hook, type HookContext, type KillCause, type LifecyclePhase } from "./hook.js";
 import { TaskRunner, type TaskRunnerOptions } from "./taskRunner.js";
 import type { TaskOutcome } from "./taskOutcome.js";
@@ -48,6 +49,19 @@ export interface LifecycleEvents {
   onReady(): void;
   /** A line of hook output for the task's log stream. */
   onHookOutput(hook: string, phase: LifecyclePhase, line: string): void;
+  /** The liveness (health) check changed its verdict, with Mesos' rules for when to report. */
+  onHealth(healthy: boolean, message: string): void;
+  /** The generalized check's status changed. */
+  onCheck(status: CheckStatus): void;
+}
+
+export interface LifecycleChecks {
+  /** Mesos health check: reports health and kills the task after consecutive failures. */
+  liveness?: HealthCheckSpec;
+  /** Gates the healthy phase (registration) without ever killing (Kubernetes readiness). */
+  readiness?: HealthCheckSpec & { successThreshold?: number };
+  /** Generalized check (Mesos TaskInfo.check): reports its status on change, no health semantics. */
+  check?: CheckSpec;
 }
 
 export interface KillOptions {
@@ -69,10 +83,10 @@ export interface TaskLifecycleOptions {
   /** Per-phase default deadline of one hook call. */
   hookTimeoutMs?: Partial<Record<LifecyclePhase, number>>;
   /**
-   * When set, the readiness gate opens only when the front end calls markReady() (a readiness or health check);
-   * otherwise the task counts as ready as soon as it runs (Kubernetes: no readiness probe means ready).
+   * The readiness gate opens at the readiness check's first pass, else at the liveness check's first pass, else
+   * as soon as the task runs (Kubernetes: no readiness probe means ready).
    */
-  readinessGated?: boolean;
+  checks?: LifecycleChecks;
   runner?: TaskRunnerOptions;
 }
 
@@ -101,6 +115,7 @@ export class TaskLifecycle {
   #ready = false;
   #signalSent = false;
   #maxTimer: NodeJS.Timeout | undefined;
+  #checkers: { stop(): Promise<void> }[] = [];
 
   constructor(spec: TaskSpec, options: TaskLifecycleOptions = {}) {
     this.#spec = spec;
@@ -196,13 +211,65 @@ export class TaskLifecycle {
   #onRunning(pid: number): void {
     this.#events.onRunning?.(pid);
     void this.#runPhase("poststart", (hook, context) => hook.poststart?.({ ...context, pid }));
-    if (!this.#options.readinessGated) this.markReady();
+    this.#startChecks();
+  }
+
+  #startChecks(): void {
+    const { liveness, readiness, check } = this.#options.checks ?? {};
+    const logger = this.#log;
+    if (liveness) {
+      const checker = new HealthChecker(liveness, {
+        logger,
+        onEvent: (event) => {
+          if (this.#quiet()) return;
+          if (event.type === "health") {
+            this.#events.onHealth?.(event.healthy, event.result.message);
+            if (event.healthy && !readiness) this.markReady();
+          } else if (event.type === "kill") {
+            this.kill({ cause: "health" }, event.message);
+          }
+        },
+      });
+      this.#checkers.push(checker);
+      checker.start();
+    }
+    if (readiness) {
+      const checker = new HealthChecker(readiness, {
+        logger,
+        mode: "readiness",
+        afterReady: "stop",
+        ...(readiness.successThreshold !== undefined ? { successThreshold: readiness.successThreshold } : {}),
+        onEvent: (event) => {
+          if (event.type === "readiness" && event.ready) this.markReady();
+        },
+      });
+      this.#checkers.push(checker);
+      checker.start();
+    }
+    if (check) {
+      const checker = new Checker(check, { logger, onChange: (status) => this.#quiet() || this.#events.onCheck?.(status) });
+      this.#checkers.push(checker);
+      checker.start();
+    }
+    if (!liveness && !readiness) this.markReady();
+  }
+
+  /** No check or health news once the kill path runs or the process is gone (as Mesos). */
+  #quiet(): boolean {
+    return this.#kill !== undefined || this.#state !== "running";
+  }
+
+  #stopChecks(): Promise<unknown> {
+    const checkers = this.#checkers;
+    this.#checkers = [];
+    return Promise.all(checkers.map((c) => c.stop()));
   }
 
   async #killPath(): Promise<void> {
     const kill = this.#kill!;
     if (this.#state !== "running") return;
     this.#state = "killing";
+    void this.#stopChecks();
     this.#events.onKilling?.(kill.cause);
     const remaining = (): number => (kill.deadline === undefined ? Infinity : Math.max(0, kill.deadline - performance.now()));
     // preKill and the drain may use at most half of a budget: the task's own grace needs the rest.
@@ -314,6 +381,7 @@ export class TaskLifecycle {
   async #finish(outcome: LifecycleOutcome): Promise<void> {
     if (this.#state === "done") return;
     this.#state = "done";
+    await this.#stopChecks();
     if (outcome.process) await this.#runPhase("exited", (hook, context) => hook.exited?.({ ...context, outcome: outcome.process! }));
     await this.#runPhase("stop", (hook, context) => hook.stop?.(context));
     this.#settle(outcome);

@@ -6,6 +6,7 @@
 //          reconnecting (checkpoint: random backoff       shutting down: kill every task within the
 //          within MESOS_RECOVERY_TIMEOUT; else shut down)  shutdown grace, then exit
 import { setTimeout as delay } from "node:timers/promises";
+import type { CheckStatus } from "../core/health/index.js";
 import { TaskLifecycle, type LifecycleOutcome } from "../core/taskLifecycle.js";
 import type { Logger } from "../logger.js";
 import { AgentConnection, AgentCallError, type Subscription } from "./agentConnection.js";
@@ -17,6 +18,7 @@ import { newUuidBytes } from "./uuid.js";
 import {
   isTerminalState,
   type Call,
+  type CheckStatusInfo,
   type Event,
   type ExecutorInfo,
   type FrameworkInfo,
@@ -50,6 +52,29 @@ interface TaskEntry {
   /** A task counts as acknowledged once any of its updates was (Call.Subscribe.unacknowledged_tasks). */
   acknowledged: boolean;
   terminalKey: string | undefined;
+  /** Last health verdict, carried by every later status of the task (as Mesos copies the last status). */
+  healthy?: boolean;
+  /** Last generalized check status; every status of a task with a check carries one. */
+  checkStatus?: CheckStatusInfo;
+}
+
+/** What the command executor sends before a check's first result: the type with an empty sub-message. */
+function emptyCheckStatus(type: string | undefined): CheckStatusInfo | undefined {
+  if (type === "COMMAND") return { type, command: {} };
+  if (type === "HTTP") return { type, http: {} };
+  if (type === "TCP") return { type, tcp: {} };
+  return undefined;
+}
+
+function checkStatusInfo(status: CheckStatus): CheckStatusInfo {
+  switch (status.kind) {
+    case "command":
+      return { type: "COMMAND", command: status.exitCode === undefined ? {} : { exit_code: status.exitCode } };
+    case "http":
+      return { type: "HTTP", http: status.statusCode === undefined ? {} : { status_code: status.statusCode } };
+    case "tcp":
+      return { type: "TCP", tcp: status.succeeded === undefined ? {} : { succeeded: status.succeeded } };
+  }
 }
 
 export class MesosExecutor {
@@ -266,10 +291,11 @@ export class MesosExecutor {
     }
     // TASK_STARTING first, so that the task's start time is right (MESOS-6790).
     this.#update(entry, "TASK_STARTING", { message: "Berth is starting the task" });
-    const maxNanos = info.max_completion_time?.nanoseconds;
     const lifecycle = new TaskLifecycle(result.spec, {
       logger: this.#log,
-      ...(maxNanos !== undefined ? { maxCompletionTimeMs: maxNanos / 1e6 } : {}),
+      checks: result.checks,
+      drainMs: result.drainMs,
+      ...(result.maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs: result.maxCompletionTimeMs } : {}),
       events: {
         onRunning: (pid) => {
           log.log("info", "task running", { pid });
@@ -280,6 +306,16 @@ export class MesosExecutor {
           if (cause !== "max_completion_time" && this.#hasCapability("TASK_KILLING_STATE")) {
             this.#update(entry, "TASK_KILLING", { message: "Berth is killing the task" });
           }
+        },
+        // Health and check news repeat the last state (TASK_RUNNING) with the news, as Mesos does.
+        onHealth: (healthy, message) => {
+          log.log(healthy ? "info" : "warn", "health check status changed", { healthy, message });
+          entry.healthy = healthy;
+          this.#update(entry, entry.lastState ?? "TASK_RUNNING", { reason: "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED", ...(healthy ? {} : { message: `Health check failed: ${message}` }) });
+        },
+        onCheck: (status) => {
+          entry.checkStatus = checkStatusInfo(status);
+          this.#update(entry, entry.lastState ?? "TASK_RUNNING", { reason: "REASON_TASK_CHECK_STATUS_UPDATED" });
         },
         onHookOutput: (hook, phase, line) => log.log("info", line, { hook, phase }),
       },
@@ -383,7 +419,14 @@ export class MesosExecutor {
   #update(entry: TaskEntry, state: TaskState, extra: { message?: string; reason?: TaskStatusReason; healthy?: boolean }): void {
     if (entry.terminalKey !== undefined) return; // nothing may follow a terminal update
     entry.lastState = state;
-    const key = this.#sendStatus({ task_id: entry.info.task_id, state, ...extra });
+    const checkStatus = entry.checkStatus ?? emptyCheckStatus(entry.info.check?.type);
+    const key = this.#sendStatus({
+      task_id: entry.info.task_id,
+      state,
+      ...(entry.healthy !== undefined ? { healthy: entry.healthy } : {}),
+      ...(checkStatus ? { check_status: checkStatus } : {}),
+      ...extra,
+    });
     if (isTerminalState(state)) entry.terminalKey = key;
   }
 

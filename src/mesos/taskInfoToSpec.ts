@@ -2,11 +2,22 @@
 // Where the command lives depends on the framework (reference §1b): TaskInfo.command (task groups, lenient tools),
 // Marathon's `chmod ug+rx '<path>' && exec '<path>' <cmd>` line in ExecutorInfo.command.value, or a Marathon app
 // definition in TaskInfo.data (older Marathon). Every problem is collected so TASK_ERROR can list them all.
+import type { LifecycleChecks } from "../core/taskLifecycle.js";
 import type { CommandSpec, TaskSpec } from "../core/taskSpec.js";
+import { readBerthLabels } from "./berthLabels.js";
+import { checkInfoToSpec, healthCheckToSpec } from "./checksFromTaskInfo.js";
 import { BERTH_VARIABLE_PREFIX, EXECUTOR_ONLY_VARIABLES } from "./executorConfig.js";
 import type { CommandInfo, ExecutorInfo, TaskInfo } from "./types.js";
 
-export type TaskSpecResult = { ok: true; spec: TaskSpec } | { ok: false; problems: string[] };
+/** Everything the core needs to run one Mesos task. */
+export interface TaskLaunch {
+  spec: TaskSpec;
+  checks: LifecycleChecks;
+  drainMs: number;
+  maxCompletionTimeMs?: number;
+}
+
+export type TaskSpecResult = ({ ok: true } & TaskLaunch) | { ok: false; problems: string[] };
 
 export interface TaskSpecContext {
   /** ExecutorInfo from SUBSCRIBED, used when the TaskInfo does not carry its own. */
@@ -129,6 +140,16 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
     else killGracePeriodMs = grace / 1e6;
   }
   const user = task.command?.user ?? executorInfo?.command?.user;
+  let maxCompletionTimeMs: number | undefined;
+  const maxNanos = task.max_completion_time?.nanoseconds;
+  if (maxNanos !== undefined) {
+    if (!Number.isFinite(maxNanos) || maxNanos < 0) problems.push(`TaskInfo.max_completion_time.nanoseconds must be >= 0, got ${maxNanos}`);
+    else maxCompletionTimeMs = maxNanos / 1e6;
+  }
+  const checkContext = { env, cwd: context.cwd, ...(user ? { user } : {}) };
+  const labels = readBerthLabels(task, checkContext, problems);
+  const liveness = task.health_check ? healthCheckToSpec(task.health_check, checkContext, problems) : undefined;
+  const check = task.check ? checkInfoToSpec(task.check, checkContext, problems) : undefined;
 
   if (problems.length > 0 || !command) return { ok: false, problems };
   return {
@@ -141,7 +162,10 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
       cwd: context.cwd,
       ...(user ? { user } : {}),
       killGracePeriodMs,
-      stopSignal: "SIGTERM",
+      stopSignal: labels.stopSignal,
     },
+    checks: { ...(liveness ? { liveness } : {}), ...(labels.readiness ? { readiness: labels.readiness } : {}), ...(check ? { check } : {}) },
+    drainMs: labels.drainMs,
+    ...(maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs } : {}),
   };
 }

@@ -1,0 +1,122 @@
+// Task labels under the `berth.` prefix: Berth's own per-task settings (README, "Task labels"). Unknown keys under
+// the prefix are errors, so that a typo does not silently turn a setting off. Label values are data, never
+// interpolated into a shell line (berth.readiness.command is the whole command, run as Mesos runs COMMAND checks).
+import { constants } from "node:os";
+import type { HealthCheckSpec, Probe } from "../core/health/index.js";
+import type { CheckContext } from "./checksFromTaskInfo.js";
+import type { TaskInfo } from "./types.js";
+
+export const LABEL_PREFIX = "berth.";
+
+/** Every label Berth reads, with what it means (the README table lists the same). */
+export const BERTH_LABELS = {
+  "berth.stop-signal": "signal that asks the task to stop (default SIGTERM), e.g. SIGINT, SIGQUIT",
+  "berth.drain-seconds": "wait between the preKill hooks and the stop signal (default 0)",
+  "berth.readiness.protocol": "http, https, tcp or command: enables a readiness check that gates registration",
+  "berth.readiness.port-index": "index into the task's ports for http/https/tcp (default 0)",
+  "berth.readiness.port-name": "name of the task's port for http/https/tcp (instead of the index)",
+  "berth.readiness.path": "HTTP path (default /)",
+  "berth.readiness.command": "shell command for protocol command (exit 0 = ready)",
+  "berth.readiness.delay-seconds": "before the first readiness check (default 0)",
+  "berth.readiness.interval-seconds": "between a result and the next check (default 1)",
+  "berth.readiness.timeout-seconds": "per check (default 1)",
+  "berth.readiness.successes": "passes in a row that make the task ready (default 1)",
+} as const;
+
+export interface BerthLabelSettings {
+  stopSignal: NodeJS.Signals;
+  drainMs: number;
+  readiness?: HealthCheckSpec & { successThreshold: number };
+}
+
+function taskPorts(task: TaskInfo): { number: number; name?: string }[] {
+  const discovered = task.discovery?.ports?.ports ?? [];
+  if (discovered.length > 0) return discovered.map((p) => ({ number: p.number, ...(p.name ? { name: p.name } : {}) }));
+  const ports: { number: number }[] = [];
+  for (const resource of task.resources ?? []) {
+    if (resource.name !== "ports") continue;
+    for (const range of resource.ranges?.range ?? []) for (let port = range.begin; port <= range.end && ports.length < 1000; port++) ports.push({ number: port });
+  }
+  return ports;
+}
+
+export function readBerthLabels(task: TaskInfo, context: CheckContext, problems: string[]): BerthLabelSettings {
+  const labels = new Map<string, string>();
+  for (const label of task.labels?.labels ?? []) {
+    if (!label.key.startsWith(LABEL_PREFIX)) continue;
+    if (!(label.key in BERTH_LABELS)) {
+      problems.push(`label ${label.key} is not a Berth label (known: ${Object.keys(BERTH_LABELS).join(", ")})`);
+      continue;
+    }
+    labels.set(label.key, label.value ?? "");
+  }
+  const number = (key: keyof typeof BERTH_LABELS, fallback: number, { integer = false, min = 0 } = {}): number => {
+    const text = labels.get(key);
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (text.trim() === "" || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+      problems.push(`label ${key}: expected ${integer ? "an integer" : "a number"} >= ${min}, got ${JSON.stringify(text)}`);
+      return fallback;
+    }
+    return value;
+  };
+
+  let stopSignal: NodeJS.Signals = "SIGTERM";
+  const signalText = labels.get("berth.stop-signal");
+  if (signalText !== undefined) {
+    const name = (signalText.startsWith("SIG") ? signalText : `SIG${signalText}`).toUpperCase();
+    if (!(name in constants.signals) || name === "SIGKILL" || name === "SIGSTOP") {
+      problems.push(`label berth.stop-signal: ${JSON.stringify(signalText)} is not a signal a task can handle (e.g. SIGTERM, SIGINT, SIGQUIT)`);
+    } else {
+      stopSignal = name as NodeJS.Signals;
+    }
+  }
+  const drainMs = number("berth.drain-seconds", 0) * 1000;
+
+  const protocol = labels.get("berth.readiness.protocol");
+  const readinessKeys = [...labels.keys()].filter((key) => key.startsWith("berth.readiness.") && key !== "berth.readiness.protocol");
+  if (protocol === undefined) {
+    if (readinessKeys.length > 0) problems.push(`labels ${readinessKeys.join(", ")} need berth.readiness.protocol`);
+    return { stopSignal, drainMs };
+  }
+  const timing = {
+    delayMs: number("berth.readiness.delay-seconds", 0) * 1000,
+    intervalMs: number("berth.readiness.interval-seconds", 1) * 1000,
+    timeoutMs: number("berth.readiness.timeout-seconds", 1) * 1000,
+    successThreshold: number("berth.readiness.successes", 1, { integer: true, min: 1 }),
+    // Readiness never kills; these two only matter to its "not ready again" watch, which Berth does not use.
+    consecutiveFailures: 1,
+    gracePeriodMs: 0,
+  };
+  if (protocol === "command") {
+    const script = labels.get("berth.readiness.command");
+    if (!script) {
+      problems.push("label berth.readiness.command is required with berth.readiness.protocol=command");
+      return { stopSignal, drainMs };
+    }
+    return {
+      stopSignal,
+      drainMs,
+      readiness: { ...timing, probe: { kind: "command", command: { kind: "shell", script }, env: context.env, cwd: context.cwd, ...(context.user ? { user: context.user } : {}) } },
+    };
+  }
+  if (protocol !== "http" && protocol !== "https" && protocol !== "tcp") {
+    problems.push(`label berth.readiness.protocol: expected http, https, tcp or command, got ${JSON.stringify(protocol)}`);
+    return { stopSignal, drainMs };
+  }
+  const ports = taskPorts(task);
+  const portName = labels.get("berth.readiness.port-name");
+  const port = portName !== undefined ? ports.find((p) => p.name === portName) : ports[number("berth.readiness.port-index", 0, { integer: true })];
+  if (!port) {
+    problems.push(
+      portName !== undefined
+        ? `label berth.readiness.port-name: the task has no port named ${JSON.stringify(portName)}`
+        : `label berth.readiness.port-index: the task has ${ports.length} port(s)`,
+    );
+    return { stopSignal, drainMs };
+  }
+  const path = labels.get("berth.readiness.path") ?? "/";
+  if (!path.startsWith("/")) problems.push(`label berth.readiness.path must start with "/", got ${JSON.stringify(path)}`);
+  const probe: Probe = protocol === "tcp" ? { kind: "tcp", port: port.number } : { kind: "http", scheme: protocol, port: port.number, path };
+  return { stopSignal, drainMs, readiness: { ...timing, probe } };
+}

@@ -1,0 +1,129 @@
+// Mesos HealthCheck / CheckInfo (and Marathon's MESOS_HTTP, MESOS_HTTPS, MESOS_TCP, COMMAND health checks, which
+// arrive as TaskInfo.health_check) → the core's check specs. Validation follows Mesos (type plus its field,
+// non-negative numbers, scheme http|https, path starting with "/"); every problem is reported.
+import { MESOS_CHECK_DEFAULTS, MESOS_HEALTH_DEFAULTS, validateCheckSpec, type CheckSpec, type HealthCheckSpec, type Probe } from "../core/health/index.js";
+import type { CommandSpec } from "../core/taskSpec.js";
+import type { CheckInfo, CommandInfo, HealthCheck } from "./types.js";
+
+export interface CheckContext {
+  /** Environment of COMMAND checks before the check's own CommandInfo.environment (the task's environment). */
+  env: Readonly<Record<string, string>>;
+  cwd: string;
+  user?: string;
+}
+
+const seconds = (value: number | undefined, fallbackMs: number): number => (value === undefined ? fallbackMs : value * 1000);
+
+function commandProbe(info: CommandInfo | undefined, where: string, context: CheckContext, problems: string[]): Probe | undefined {
+  if (!info) {
+    problems.push(`${where}: a COMMAND check needs a command`);
+    return undefined;
+  }
+  let command: CommandSpec;
+  if (info.shell ?? true) {
+    if (!info.value) {
+      problems.push(`${where}.value is empty`);
+      return undefined;
+    }
+    command = { kind: "shell", script: info.value };
+  } else {
+    if (!info.value) {
+      problems.push(`${where}.value is empty: shell=false needs the executable`);
+      return undefined;
+    }
+    command = { kind: "argv", file: info.value, args: (info.arguments ?? []).slice(1) };
+  }
+  const env = { ...context.env };
+  for (const variable of info.environment?.variables ?? []) if (variable.type !== "SECRET") env[variable.name] = variable.value ?? "";
+  const user = info.user ?? context.user;
+  return { kind: "command", command, env, cwd: context.cwd, ...(user ? { user } : {}) };
+}
+
+function httpProbe(http: { port: number; path?: string; scheme?: string } | undefined, where: string, problems: string[]): Probe | undefined {
+  if (!http) {
+    problems.push(`${where}: an HTTP check needs http.port`);
+    return undefined;
+  }
+  const scheme = http.scheme ?? "http";
+  if (scheme !== "http" && scheme !== "https") {
+    problems.push(`${where}.scheme must be "http" or "https", got ${JSON.stringify(scheme)}`);
+    return undefined;
+  }
+  return { kind: "http", scheme, port: http.port, path: http.path ?? "/" };
+}
+
+function probeOf(
+  check: { type?: string; http?: { port: number; path?: string; scheme?: string }; tcp?: { port: number } },
+  command: CommandInfo | undefined,
+  where: string,
+  context: CheckContext,
+  problems: string[],
+): Probe | undefined {
+  switch (check.type) {
+    case "COMMAND":
+      return commandProbe(command, `${where}.command`, context, problems);
+    case "HTTP":
+      return httpProbe(check.http, `${where}.http`, problems);
+    case "TCP":
+      if (!check.tcp) {
+        problems.push(`${where}: a TCP check needs tcp.port`);
+        return undefined;
+      }
+      return { kind: "tcp", port: check.tcp.port };
+    default:
+      problems.push(`${where}.type must be COMMAND, HTTP or TCP, got ${check.type === undefined ? "nothing" : JSON.stringify(check.type)}`);
+      return undefined;
+  }
+}
+
+function prefixed(where: string, list: readonly string[]): string[] {
+  return list.map((problem) => `${where}: ${problem}`);
+}
+
+export function healthCheckToSpec(check: HealthCheck, context: CheckContext, problems: string[]): HealthCheckSpec | undefined {
+  const where = "TaskInfo.health_check";
+  const before = problems.length;
+  const probe = probeOf(check, check.command, where, context, problems);
+  const numbers: [string, number | undefined][] = [
+    ["delay_seconds", check.delay_seconds],
+    ["interval_seconds", check.interval_seconds],
+    ["timeout_seconds", check.timeout_seconds],
+    ["grace_period_seconds", check.grace_period_seconds],
+  ];
+  for (const [name, value] of numbers) if (value !== undefined && !(value >= 0)) problems.push(`${where}.${name} must be >= 0, got ${value}`);
+  if (!probe || problems.length > before) return undefined;
+  const spec: HealthCheckSpec = {
+    probe,
+    delayMs: seconds(check.delay_seconds, MESOS_HEALTH_DEFAULTS.delayMs),
+    intervalMs: seconds(check.interval_seconds, MESOS_HEALTH_DEFAULTS.intervalMs),
+    timeoutMs: seconds(check.timeout_seconds, MESOS_HEALTH_DEFAULTS.timeoutMs),
+    consecutiveFailures: check.consecutive_failures ?? MESOS_HEALTH_DEFAULTS.consecutiveFailures,
+    gracePeriodMs: seconds(check.grace_period_seconds, MESOS_HEALTH_DEFAULTS.gracePeriodMs),
+  };
+  const invalid = prefixed(where, validateCheckSpec(spec));
+  problems.push(...invalid);
+  return invalid.length === 0 ? spec : undefined;
+}
+
+export function checkInfoToSpec(check: CheckInfo, context: CheckContext, problems: string[]): CheckSpec | undefined {
+  const where = "TaskInfo.check";
+  const before = problems.length;
+  const probe = probeOf({ ...check, http: check.http }, check.command?.command, where, context, problems);
+  for (const [name, value] of [
+    ["delay_seconds", check.delay_seconds],
+    ["interval_seconds", check.interval_seconds],
+    ["timeout_seconds", check.timeout_seconds],
+  ] as const) {
+    if (value !== undefined && !(value >= 0)) problems.push(`${where}.${name} must be >= 0, got ${value}`);
+  }
+  if (!probe || problems.length > before) return undefined;
+  const spec: CheckSpec = {
+    probe,
+    delayMs: seconds(check.delay_seconds, MESOS_CHECK_DEFAULTS.delayMs),
+    intervalMs: seconds(check.interval_seconds, MESOS_CHECK_DEFAULTS.intervalMs),
+    timeoutMs: seconds(check.timeout_seconds, MESOS_CHECK_DEFAULTS.timeoutMs),
+  };
+  const invalid = prefixed(where, validateCheckSpec(spec));
+  problems.push(...invalid);
+  return invalid.length === 0 ? spec : undefined;
+}
