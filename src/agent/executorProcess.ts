@@ -81,8 +81,11 @@ export class ExecutorProcess {
 
   /** Container destroy: SIGKILL the process group and every other process of the container. */
   killContainer(): void {
-    if (this.pid !== undefined) killContainer(this.pid);
+    // Once the container is confirmed gone its pid may belong to someone else: never signal it again.
+    if (this.pid !== undefined && !this.#gone) killContainer(this.pid);
   }
+
+  #gone = false;
 
   /** Resolves once no live process of the container remains (polling /proc; bounded so a stuck kill cannot hang). */
   async containerGone({ timeoutMs = 5000 }: { timeoutMs?: number } = {}): Promise<boolean> {
@@ -90,7 +93,10 @@ export class ExecutorProcess {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       // Zombies do not count: they are dead, only waiting for whoever inherited them to reap them.
-      if (containerProcesses(this.pid).length === 0) return true;
+      if (containerProcesses(this.pid).length === 0) {
+        this.#gone = true;
+        return true;
+      }
       if (performance.now() >= deadline) return false;
       killContainer(this.pid);
       await delay(10);
