@@ -92,6 +92,7 @@ export interface TaskLifecycleOptions {
 
 const KILL_MESSAGES: Readonly<Record<KillCause, string>> = {
   requested: "killed on request",
+  group: "killed with its task group",
   shutdown: "killed because the executor is shutting down",
   health: "killed because its health check failed",
   hook: "killed because a hook failed",
@@ -370,6 +371,7 @@ export class TaskLifecycle {
       const because = `Task ${KILL_MESSAGES[kill.cause]}${kill.detail ? `: ${kill.detail}` : ""}`;
       const message = `${because}. ${process.message}`;
       if (kill.cause === "requested") return { ...base, state: "killed", reason: "killed", message: process.message };
+      if (kill.cause === "group") return { ...base, state: "killed", reason: "killed", message };
       if (kill.cause === "shutdown") return { ...base, state: "killed", reason: "shutdown", message };
       const reason = kill.cause === "health" ? "health_check_failed" : kill.cause === "hook" ? "hook_failed" : "max_completion_time";
       return { ...base, state: "failed", reason, message };

@@ -12,7 +12,7 @@ import type { Logger } from "../logger.js";
 import { AgentConnection, AgentCallError, type Subscription } from "./agentConnection.js";
 import type { ExecutorConfig } from "./executorConfig.js";
 import { outcomeToStatus } from "./outcomeToStatus.js";
-import { taskInfoToSpec } from "./taskInfoToSpec.js";
+import { taskInfoToSpec, type TaskLaunch } from "./taskInfoToSpec.js";
 import { UnackedUpdates } from "./unackedUpdates.js";
 import { newUuidBytes } from "./uuid.js";
 import {
@@ -52,6 +52,8 @@ interface TaskEntry {
   /** A task counts as acknowledged once any of its updates was (Call.Subscribe.unacknowledged_tasks). */
   acknowledged: boolean;
   terminalKey: string | undefined;
+  /** Ids of the task group this task was launched in (LAUNCH_GROUP), itself included. */
+  group?: readonly string[];
   /** Last health verdict, carried by every later status of the task (as Mesos copies the last status). */
   healthy?: boolean;
   /** Last generalized check status; every status of a task with a check carries one. */
@@ -237,10 +239,10 @@ export class MesosExecutor {
         return;
       }
       case "LAUNCH":
-        if (event.launch?.task) this.#launch(event.launch.task);
+        if (event.launch?.task) this.#launch([event.launch.task], false);
         return;
       case "LAUNCH_GROUP":
-        for (const task of event.launch_group?.task_group?.tasks ?? []) this.#launch(task);
+        this.#launch(event.launch_group?.task_group?.tasks ?? [], true);
         return;
       case "KILL":
         if (event.kill) this.#kill(event.kill.task_id.value, event.kill.kill_policy?.grace_period?.nanoseconds);
@@ -264,31 +266,55 @@ export class MesosExecutor {
     }
   }
 
-  #launch(info: TaskInfo): void {
-    const taskId = info.task_id.value;
-    if (this.#tasks.has(taskId)) {
-      this.#log.log("warn", "ignoring a second LAUNCH for a known task", { task: taskId });
-      return;
+  /**
+   * Starts a task, or a task group: a group starts together (every task valid, or none runs), and like the Mesos
+   * default executor, a task of the group that fails or is killed takes the others down with it.
+   */
+  #launch(infos: readonly TaskInfo[], asGroup: boolean): void {
+    const fresh: TaskEntry[] = [];
+    for (const info of infos) {
+      const taskId = info.task_id.value;
+      if (this.#tasks.has(taskId) || fresh.some((e) => e.info.task_id.value === taskId)) {
+        this.#log.log("warn", "ignoring a second LAUNCH for a known task", { task: taskId });
+        continue;
+      }
+      fresh.push({ info, lifecycle: undefined, lastState: undefined, acknowledged: false, terminalKey: undefined });
     }
-    const entry: TaskEntry = { info, lifecycle: undefined, lastState: undefined, acknowledged: false, terminalKey: undefined };
-    this.#tasks.set(taskId, entry);
-    const log = this.#log.child({ task: taskId });
-
+    const members = asGroup ? fresh.map((e) => e.info.task_id.value) : undefined;
+    for (const entry of fresh) {
+      if (members) entry.group = members;
+      this.#tasks.set(entry.info.task_id.value, entry);
+    }
     if (this.#shutdownReason !== undefined) {
-      this.#update(entry, "TASK_KILLED", { message: `Task not started: the executor is shutting down (${this.#shutdownReason})`, reason: "REASON_TASK_KILLED_DURING_LAUNCH" });
+      for (const entry of fresh) {
+        this.#update(entry, "TASK_KILLED", { message: `Task not started: the executor is shutting down (${this.#shutdownReason})`, reason: "REASON_TASK_KILLED_DURING_LAUNCH" });
+      }
       return;
     }
-    const result = taskInfoToSpec(info, {
-      executorInfo: this.#executorInfo,
-      executorEnv: this.#env,
-      cwd: this.#config.sandbox,
-      defaultKillGracePeriodMs: this.#config.defaultKillGracePeriodMs,
-    });
-    if (!result.ok) {
-      log.log("error", "invalid task", { problems: result.problems.join("; ") });
-      this.#update(entry, "TASK_ERROR", { message: `Invalid task: ${result.problems.join("; ")}`, reason: "REASON_TASK_INVALID" });
-      return;
+    const launches = fresh.map((entry) => ({
+      entry,
+      result: taskInfoToSpec(entry.info, {
+        executorInfo: this.#executorInfo,
+        executorEnv: this.#env,
+        cwd: this.#config.sandbox,
+        defaultKillGracePeriodMs: this.#config.defaultKillGracePeriodMs,
+      }),
+    }));
+    const invalid = launches.filter((l) => !l.result.ok).map((l) => l.entry.info.task_id.value);
+    for (const { entry, result } of launches) {
+      if (!result.ok) {
+        this.#log.log("error", "invalid task", { task: entry.info.task_id.value, problems: result.problems.join("; ") });
+        this.#update(entry, "TASK_ERROR", { message: `Invalid task: ${result.problems.join("; ")}`, reason: members ? "REASON_TASK_GROUP_INVALID" : "REASON_TASK_INVALID" });
+      } else if (invalid.length > 0) {
+        this.#update(entry, "TASK_ERROR", { message: `Task not started: its task group has invalid tasks (${invalid.join(", ")})`, reason: "REASON_TASK_GROUP_INVALID" });
+      } else {
+        this.#start(entry, result);
+      }
     }
+  }
+
+  #start(entry: TaskEntry, result: TaskLaunch): void {
+    const log = this.#log.child({ task: entry.info.task_id.value });
     // TASK_STARTING first, so that the task's start time is right (MESOS-6790).
     this.#update(entry, "TASK_STARTING", { message: "Berth is starting the task" });
     const lifecycle = new TaskLifecycle(result.spec, {
@@ -337,6 +363,13 @@ export class MesosExecutor {
     const message = outcome.reason === "shutdown" ? `${status.message} (${this.#shutdownReason})` : status.message;
     this.#log.log("info", "task ended", { task: entry.info.task_id.value, state: status.state, message });
     this.#update(entry, status.state, { ...status, message });
+    if (entry.group && (outcome.state === "failed" || outcome.state === "killed")) {
+      const why = `task ${entry.info.task_id.value} of its group ${outcome.state === "failed" ? "failed" : "was killed"}`;
+      for (const id of entry.group) {
+        const member = this.#tasks.get(id);
+        if (member && member !== entry) member.lifecycle?.kill({ gracePeriodMs: this.#graceOf(member, undefined), cause: "group" }, why);
+      }
+    }
     this.#maybeFinish();
   }
 
@@ -353,11 +386,20 @@ export class MesosExecutor {
       });
       return;
     }
-    if (entry.terminalKey !== undefined || !entry.lifecycle) return;
-    const taskGrace = entry.info.kill_policy?.grace_period?.nanoseconds;
-    const nanos = graceNanos ?? taskGrace;
-    const gracePeriodMs = nanos !== undefined && nanos >= 0 ? nanos / 1e6 : this.#config.defaultKillGracePeriodMs;
-    entry.lifecycle.kill({ gracePeriodMs, cause: "requested" });
+    // Killing one task of a group kills the whole group, as the Mesos default executor does.
+    for (const id of entry.group ?? [taskId]) {
+      const member = this.#tasks.get(id);
+      if (!member || member.terminalKey !== undefined || !member.lifecycle) continue;
+      const gracePeriodMs = this.#graceOf(member, graceNanos);
+      if (id === taskId) member.lifecycle.kill({ gracePeriodMs, cause: "requested" });
+      else member.lifecycle.kill({ gracePeriodMs, cause: "group" }, `task ${taskId} of its group was killed`);
+    }
+  }
+
+  /** KILL's kill_policy, else the TaskInfo's, else the default. */
+  #graceOf(entry: TaskEntry, killGraceNanos: number | undefined): number {
+    const nanos = killGraceNanos ?? entry.info.kill_policy?.grace_period?.nanoseconds;
+    return nanos !== undefined && nanos >= 0 ? nanos / 1e6 : this.#config.defaultKillGracePeriodMs;
   }
 
   #acknowledged(taskId: string, uuid: Uint8Array): void {

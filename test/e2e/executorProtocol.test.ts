@@ -47,3 +47,37 @@ describe("berth executor protocol on the local agent simulator", () => {
       await executor.waitForExit({ timeoutMs: 20_000 });
     }));
 });
+
+describe("berth executor task groups on the local agent simulator", () => {
+  test("a task of the group that fails takes the others down (as the Mesos default executor)", () =>
+    withBerth({}, async ({ executor }) => {
+      executor.launchGroup([shellTask("main", "exec sleep 60"), shellTask("sidecar", "sleep 0.2; exit 5")]);
+      const failed = await executor.waitForUpdate((s) => s.task_id.value === "sidecar" && s.state === "TASK_FAILED", { timeoutMs: 20_000 });
+      assert.equal(failed.message, "Command exited with status 5");
+      const killed = await executor.waitForUpdate((s) => s.task_id.value === "main" && s.state === "TASK_KILLED", { timeoutMs: 20_000 });
+      assert.match(killed.message ?? "", /task sidecar of its group failed/);
+      assert.equal((await executor.waitForExit({ timeoutMs: 20_000 })).code, 0);
+    }));
+
+  test("killing one task of a group kills the whole group", () =>
+    withBerth({}, async ({ executor }) => {
+      executor.launchGroup([shellTask("a", "exec sleep 60"), shellTask("b", "exec sleep 60")]);
+      await executor.waitForUpdate((s) => s.task_id.value === "a" && s.state === "TASK_RUNNING", { timeoutMs: 20_000 });
+      await executor.waitForUpdate((s) => s.task_id.value === "b" && s.state === "TASK_RUNNING", { timeoutMs: 20_000 });
+      executor.kill("a");
+      await executor.waitForUpdate((s) => s.task_id.value === "a" && s.state === "TASK_KILLED", { timeoutMs: 20_000 });
+      const b = await executor.waitForUpdate((s) => s.task_id.value === "b" && s.state === "TASK_KILLED", { timeoutMs: 20_000 });
+      assert.match(b.message ?? "", /task a of its group was killed/);
+    }));
+
+  test("a group with an invalid task starts none of its tasks", () =>
+    withBerth({}, async ({ executor, markers }) => {
+      executor.launchGroup([shellTask("good", `touch ${markers.file("ran")}`), { task_id: { value: "bad" } }]);
+      const bad = await executor.waitForUpdate((s) => s.task_id.value === "bad" && s.state === "TASK_ERROR", { timeoutMs: 20_000 });
+      assert.equal(bad.reason, "REASON_TASK_GROUP_INVALID");
+      const good = await executor.waitForUpdate((s) => s.task_id.value === "good" && s.state === "TASK_ERROR", { timeoutMs: 20_000 });
+      assert.match(good.message ?? "", /invalid tasks \(bad\)/);
+      assert.equal(markers.exists("ran"), false);
+      assert.equal((await executor.waitForExit({ timeoutMs: 20_000 })).code, 0);
+    }));
+});
