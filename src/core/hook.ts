@@ -33,8 +33,11 @@ export interface Hook {
   poststart?(context: HookContext & { readonly pid: number }): Promise<void>;
   /** Once, at the first passing readiness check. An error kills the task, which then fails. */
   healthy?(context: HookContext): Promise<void>;
-  /** A kill was requested, before the stop signal. Bounded; errors are logged and never block the kill. */
-  preKill?(context: HookContext & { readonly cause: KillCause }): Promise<void>;
+  /**
+   * A kill was requested, before the stop signal. Bounded; errors are logged and never block the kill.
+   * `exited` resolves once the task's process group is gone (a hook asking the task to quit can stop waiting).
+   */
+  preKill?(context: HookContext & { readonly cause: KillCause; readonly exited: Promise<void> }): Promise<void>;
   /** The process group is gone. Errors are collected. */
   exited?(context: HookContext & { readonly outcome: TaskOutcome }): Promise<void>;
   /** Always, once, last; must be idempotent. Errors are collected. */

@@ -152,6 +152,12 @@ export class TaskLifecycle {
    */
   kill({ gracePeriodMs = this.#spec.killGracePeriodMs, cause = "requested", budgetMs }: KillOptions = {}, detail?: string): void {
     if (this.#state === "done") return;
+    // The process already ended on its own: its outcome stands (only its leftovers' grace may still shrink).
+    const runnerState = this.#runner?.state;
+    if (!this.#kill && (runnerState === "exited" || runnerState === "done")) {
+      this.#runner?.kill({ gracePeriodMs });
+      return;
+    }
     const now = performance.now();
     if (budgetMs !== undefined) gracePeriodMs = Math.min(gracePeriodMs, budgetMs);
     if (this.#kill) {
@@ -275,7 +281,8 @@ export class TaskLifecycle {
     const remaining = (): number => (kill.deadline === undefined ? Infinity : Math.max(0, kill.deadline - performance.now()));
     // preKill and the drain may use at most half of a budget: the task's own grace needs the rest.
     const halfBudget = (): number => remaining() / 2;
-    await this.#runPhase("preKill", (hook, context) => hook.preKill?.({ ...context, cause: kill.cause }), halfBudget());
+    const exited = (this.#runner?.outcome ?? Promise.resolve()).then(() => undefined);
+    await this.#runPhase("preKill", (hook, context) => hook.preKill?.({ ...context, cause: kill.cause, exited }), halfBudget());
     const drainMs = Math.min(this.#options.drainMs ?? 0, halfBudget());
     if (drainMs > 0 && this.#runner?.state === "running") {
       this.#log.log("info", "draining before the stop signal", { drain_ms: Math.round(drainMs) });
@@ -367,7 +374,9 @@ export class TaskLifecycle {
     const kill = this.#kill;
     if (process.state === "failed" && process.cause === "spawn") return { ...base, state: "failed", reason: "spawn_failed", message: process.message };
     if (process.state === "failed" && process.cause === "internal") return { ...base, state: "failed", reason: "internal", message: process.message };
-    if (kill && process.state === "killed") {
+    // Once the kill path started, however the process ended (the stop signal, or on its own during preKill after
+    // a graceful request) the task was killed, as Mesos reports a killed task whatever its exit status.
+    if (kill) {
       const because = `Task ${KILL_MESSAGES[kill.cause]}${kill.detail ? `: ${kill.detail}` : ""}`;
       const message = `${because}. ${process.message}`;
       if (kill.cause === "requested") return { ...base, state: "killed", reason: "killed", message: process.message };

@@ -3,6 +3,7 @@
 // interpolated into a shell line (berth.readiness.command is the whole command, run as Mesos runs COMMAND checks).
 import { constants } from "node:os";
 import type { HealthCheckSpec, Probe } from "../core/health/index.js";
+import type { GracefulHttpOptions } from "../hooks/gracefulHttpHook.js";
 import type { CheckContext } from "./checksFromTaskInfo.js";
 import type { TaskInfo } from "./types.js";
 
@@ -21,12 +22,18 @@ export const BERTH_LABELS = {
   "berth.readiness.interval-seconds": "between a result and the next check (default 1)",
   "berth.readiness.timeout-seconds": "per check (default 1)",
   "berth.readiness.successes": "passes in a row that make the task ready (default 1)",
+  "berth.graceful.path": "before the stop signal, POST this path on the task's port and wait for it to exit (Aurora's /quitquitquit)",
+  "berth.graceful.abort-path": "POSTed next if the task is still running after the wait (Aurora's /abortabortabort)",
+  "berth.graceful.port-index": "index into the task's ports for the graceful endpoint (default 0)",
+  "berth.graceful.port-name": "name of the task's port for the graceful endpoint",
+  "berth.graceful.wait-seconds": "wait after each graceful request (default 5)",
 } as const;
 
 export interface BerthLabelSettings {
   stopSignal: NodeJS.Signals;
   drainMs: number;
   readiness?: HealthCheckSpec & { successThreshold: number };
+  graceful?: GracefulHttpOptions;
 }
 
 function taskPorts(task: TaskInfo): { number: number; name?: string }[] {
@@ -72,12 +79,24 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
     }
   }
   const drainMs = number("berth.drain-seconds", 0) * 1000;
+  const ports = taskPorts(task);
+  /** The port a `<prefix>.port-name` or `<prefix>.port-index` label names. */
+  const portOf = (prefix: "berth.readiness" | "berth.graceful"): number | undefined => {
+    const name = labels.get(`${prefix}.port-name`);
+    const port = name !== undefined ? ports.find((p) => p.name === name) : ports[number(`${prefix}.port-index`, 0, { integer: true })];
+    if (!port) {
+      problems.push(name !== undefined ? `label ${prefix}.port-name: the task has no port named ${JSON.stringify(name)}` : `label ${prefix}.port-index: the task has ${ports.length} port(s)`);
+    }
+    return port?.number;
+  };
+  const graceful = readGraceful(labels, problems, number, portOf);
+  const base = { stopSignal, drainMs, ...(graceful ? { graceful } : {}) };
 
   const protocol = labels.get("berth.readiness.protocol");
   const readinessKeys = [...labels.keys()].filter((key) => key.startsWith("berth.readiness.") && key !== "berth.readiness.protocol");
   if (protocol === undefined) {
     if (readinessKeys.length > 0) problems.push(`labels ${readinessKeys.join(", ")} need berth.readiness.protocol`);
-    return { stopSignal, drainMs };
+    return base;
   }
   const timing = {
     delayMs: number("berth.readiness.delay-seconds", 0) * 1000,
@@ -92,31 +111,42 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
     const script = labels.get("berth.readiness.command");
     if (!script) {
       problems.push("label berth.readiness.command is required with berth.readiness.protocol=command");
-      return { stopSignal, drainMs };
+      return base;
     }
     return {
-      stopSignal,
-      drainMs,
+      ...base,
       readiness: { ...timing, probe: { kind: "command", command: { kind: "shell", script }, env: context.env, cwd: context.cwd, ...(context.user ? { user: context.user } : {}) } },
     };
   }
   if (protocol !== "http" && protocol !== "https" && protocol !== "tcp") {
     problems.push(`label berth.readiness.protocol: expected http, https, tcp or command, got ${JSON.stringify(protocol)}`);
-    return { stopSignal, drainMs };
+    return base;
   }
-  const ports = taskPorts(task);
-  const portName = labels.get("berth.readiness.port-name");
-  const port = portName !== undefined ? ports.find((p) => p.name === portName) : ports[number("berth.readiness.port-index", 0, { integer: true })];
-  if (!port) {
-    problems.push(
-      portName !== undefined
-        ? `label berth.readiness.port-name: the task has no port named ${JSON.stringify(portName)}`
-        : `label berth.readiness.port-index: the task has ${ports.length} port(s)`,
-    );
-    return { stopSignal, drainMs };
-  }
+  const port = portOf("berth.readiness");
+  if (port === undefined) return base;
   const path = labels.get("berth.readiness.path") ?? "/";
   if (!path.startsWith("/")) problems.push(`label berth.readiness.path must start with "/", got ${JSON.stringify(path)}`);
-  const probe: Probe = protocol === "tcp" ? { kind: "tcp", port: port.number } : { kind: "http", scheme: protocol, port: port.number, path };
-  return { stopSignal, drainMs, readiness: { ...timing, probe } };
+  const probe: Probe = protocol === "tcp" ? { kind: "tcp", port } : { kind: "http", scheme: protocol, port, path };
+  return { ...base, readiness: { ...timing, probe } };
+}
+
+function readGraceful(
+  labels: ReadonlyMap<string, string>,
+  problems: string[],
+  number: (key: keyof typeof BERTH_LABELS, fallback: number) => number,
+  portOf: (prefix: "berth.graceful") => number | undefined,
+): GracefulHttpOptions | undefined {
+  const path = labels.get("berth.graceful.path");
+  const others = [...labels.keys()].filter((key) => key.startsWith("berth.graceful.") && key !== "berth.graceful.path");
+  if (path === undefined) {
+    if (others.length > 0) problems.push(`labels ${others.join(", ")} need berth.graceful.path`);
+    return undefined;
+  }
+  const abortPath = labels.get("berth.graceful.abort-path");
+  for (const [key, value] of [["berth.graceful.path", path], ["berth.graceful.abort-path", abortPath]] as const) {
+    if (value !== undefined && !value.startsWith("/")) problems.push(`label ${key} must start with "/", got ${JSON.stringify(value)}`);
+  }
+  const port = portOf("berth.graceful");
+  if (port === undefined) return undefined;
+  return { port, path, ...(abortPath !== undefined ? { abortPath } : {}), waitMs: number("berth.graceful.wait-seconds", 5) * 1000 };
 }

@@ -320,6 +320,7 @@ export class MesosExecutor {
     const lifecycle = new TaskLifecycle(result.spec, {
       logger: this.#log,
       checks: result.checks,
+      hooks: result.hooks,
       drainMs: result.drainMs,
       ...(result.maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs: result.maxCompletionTimeMs } : {}),
       events: {

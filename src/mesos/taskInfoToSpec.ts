@@ -2,7 +2,9 @@
 // Where the command lives depends on the framework (reference §1b): TaskInfo.command (task groups, lenient tools),
 // Marathon's `chmod ug+rx '<path>' && exec '<path>' <cmd>` line in ExecutorInfo.command.value, or a Marathon app
 // definition in TaskInfo.data (older Marathon). Every problem is collected so TASK_ERROR can list them all.
+import type { Hook } from "../core/hook.js";
 import type { LifecycleChecks } from "../core/taskLifecycle.js";
+import { hookList } from "../hooks/hookList.js";
 import type { CommandSpec, TaskSpec } from "../core/taskSpec.js";
 import { readBerthLabels } from "./berthLabels.js";
 import { checkInfoToSpec, healthCheckToSpec } from "./checksFromTaskInfo.js";
@@ -13,6 +15,7 @@ import type { CommandInfo, ExecutorInfo, TaskInfo } from "./types.js";
 export interface TaskLaunch {
   spec: TaskSpec;
   checks: LifecycleChecks;
+  hooks: Hook[];
   drainMs: number;
   maxCompletionTimeMs?: number;
 }
@@ -165,6 +168,7 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
       stopSignal: labels.stopSignal,
     },
     checks: { ...(liveness ? { liveness } : {}), ...(labels.readiness ? { readiness: labels.readiness } : {}), ...(check ? { check } : {}) },
+    hooks: hookList({ ...(labels.graceful ? { graceful: labels.graceful } : {}) }),
     drainMs: labels.drainMs,
     ...(maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs } : {}),
   };

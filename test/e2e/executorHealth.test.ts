@@ -132,4 +132,25 @@ describe("berth executor kill variants on the local agent simulator", () => {
       assert.equal(readFileSync(got, "utf8").trim(), "INT", "the task was asked to stop with SIGINT, not SIGTERM");
       assert.doesNotMatch(killed.message ?? "", /SIGKILL/);
     }));
+
+  test("berth.graceful.path: the task is asked to quit over HTTP before any signal (Aurora's /quitquitquit)", () =>
+    withBerth({}, async ({ executor, markers }) => {
+      const port = await freePort();
+      executor.launch(
+        shellTask("quit", `exec node ${fixture("quit-server.mjs")}`, {
+          command: { environment: { variables: variables({ PORT: String(port), QUIT_FILE: markers.file("quit"), TERM_FILE: markers.file("term"), READY_FILE: markers.file("ready") }) } },
+          discovery: { visibility: "FRAMEWORK", ports: { ports: [{ number: port, name: "http" }] } },
+          labels: { labels: [{ key: "berth.graceful.path", value: "/quitquitquit" }, { key: "berth.graceful.port-name", value: "http" }, { key: "berth.graceful.wait-seconds", value: "20" }] },
+          kill_policy: { grace_period: { nanoseconds: 30e9 } },
+        }),
+      );
+      await executor.waitForUpdate((s) => s.state === "TASK_RUNNING", { timeoutMs: 20_000 });
+      await markers.pids("ready");
+      executor.kill("quit");
+      // Within the 20 s wait and the 30 s grace: only the graceful request can end it this early.
+      const killed = await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 15_000 });
+      assert.ok(markers.exists("quit"), "the task got POST /quitquitquit");
+      assert.equal(markers.exists("term"), false, "no SIGTERM was needed");
+      assert.match(killed.message ?? "", /status 0/);
+    }));
 });
