@@ -136,4 +136,16 @@ describe("berth executor kill path on the local agent simulator", () => {
       }
       assert.ok(markers.exists("term"), "task a saw SIGTERM before any SIGKILL");
     }));
+
+  test("a command that cannot be executed: TASK_FAILED naming the errno (argv) or status 127 (shell)", () =>
+    withBerth({}, async ({ executor }) => {
+      executor.launch(shellTask("argv", "/nonexistent/program", { command: { shell: false, arguments: ["program"] } }));
+      executor.launch(shellTask("shell", "nonexistent-program-xyz"));
+      const argv = await executor.waitForUpdate((s) => s.task_id.value === "argv" && s.state === "TASK_FAILED", { timeoutMs: 20_000 });
+      assert.equal(argv.reason, "REASON_CONTAINER_LAUNCH_FAILED");
+      assert.match(argv.message ?? "", /ENOENT/);
+      const shell = await executor.waitForUpdate((s) => s.task_id.value === "shell" && s.state === "TASK_FAILED", { timeoutMs: 20_000 });
+      assert.equal(shell.message, "Command exited with status 127");
+      assert.equal((await executor.waitForExit({ timeoutMs: 20_000 })).code, 0);
+    }));
 });
