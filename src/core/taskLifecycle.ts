@@ -106,17 +106,24 @@ export class TaskLifecycle {
   readonly #events: Partial<LifecycleEvents>;
   readonly #log: Logger;
   readonly #options: TaskLifecycleOptions;
-  readonly #stop = new AbortController();
+  /** Aborted by a kill during prestart: the prestart hooks give up and nothing is spawned. */
+  readonly #prestartAbort = new AbortController();
+  /** Aborted when the time left for preKill and the drain is over (a kill budget, possibly shortened later). */
+  readonly #preSignalAbort = new AbortController();
+  #preSignalTimer: NodeJS.Timeout | undefined;
   #settle!: (outcome: LifecycleOutcome) => void;
   #state: "idle" | "prestart" | "running" | "killing" | "done" = "idle";
   #runner: TaskRunner | undefined;
   #taskSpec: TaskSpec;
   #kill: { cause: KillCause; detail?: string; gracePeriodMs: number; deadline?: number } | undefined;
-  #killReady: (() => void) | undefined;
   #ready = false;
   #signalSent = false;
   #maxTimer: NodeJS.Timeout | undefined;
   #checkers: { stop(): Promise<void> }[] = [];
+  /** Hook phases still running, which the kill path and the final phases wait for (each call has a deadline). */
+  #poststart: Promise<unknown> = Promise.resolve();
+  #healthy: Promise<unknown> = Promise.resolve();
+  #killPathDone: Promise<void> = Promise.resolve();
 
   constructor(spec: TaskSpec, options: TaskLifecycleOptions = {}) {
     this.#spec = spec;
@@ -165,29 +172,33 @@ export class TaskLifecycle {
       this.#kill.gracePeriodMs = Math.min(this.#kill.gracePeriodMs, gracePeriodMs);
       if (budgetMs !== undefined) this.#kill.deadline = Math.min(this.#kill.deadline ?? Infinity, now + budgetMs);
       // Before the stop signal (preKill, drain) the shorter grace is simply picked up when the signal is sent.
-      if (this.#signalSent) this.#runner?.kill({ gracePeriodMs: this.#kill.gracePeriodMs });
-      this.#killReady?.();
+      if (this.#signalSent) this.#runner?.kill({ gracePeriodMs: Math.min(this.#kill.gracePeriodMs, this.#remaining()) });
+      this.#armPreSignalTimer();
       return;
     }
     this.#kill = { cause, gracePeriodMs, ...(detail ? { detail } : {}), ...(budgetMs !== undefined ? { deadline: now + budgetMs } : {}) };
+    this.#armPreSignalTimer();
     if (this.#state === "idle") {
-      this.#state = "done";
-      this.#settle({ state: "killed", reason: cause === "shutdown" ? "shutdown" : "killed", message: "Task killed before it was started", exitCode: null, signal: null });
+      this.#state = "prestart"; // so that #finish runs the stop hooks
+      void this.#finish(this.#killedBeforeStart());
       return;
     }
     if (this.#state === "prestart") {
-      this.#stop.abort(); // prestart hooks give up; #run notices the kill and never spawns
+      this.#emit(() => this.#events.onKilling?.(cause));
+      this.#prestartAbort.abort(); // prestart hooks give up; #run notices the kill and never spawns
       return;
     }
-    void this.#killPath();
+    this.#killPathDone = this.#killPath();
   }
 
-  /** Opens the readiness gate (first passing readiness check); runs the healthy hooks once. */
+  /** Opens the readiness gate (first passing readiness check); runs the healthy hooks once the poststart ones are done. */
   markReady(): void {
-    if (this.#ready || this.#state !== "running" || this.#kill) return;
+    if (this.#ready || this.#quiet()) return;
     this.#ready = true;
-    this.#events.onReady?.();
-    void this.#runPhase("healthy", (hook, context) => hook.healthy?.(context)).then((failure) => {
+    this.#healthy = this.#poststart.then(async () => {
+      if (this.#quiet()) return;
+      this.#emit(() => this.#events.onReady?.());
+      const failure = await this.#runPhase("healthy", (hook, context) => hook.healthy?.(context));
       if (failure) this.kill({ cause: "hook" }, failure);
     });
   }
@@ -195,10 +206,7 @@ export class TaskLifecycle {
   async #run(): Promise<void> {
     const prestart = await this.#prestart();
     if (this.#kill || prestart.failure !== undefined) {
-      const outcome: LifecycleOutcome = this.#kill
-        ? { state: "killed", reason: this.#kill.cause === "shutdown" ? "shutdown" : "killed", message: "Task killed before it was started", exitCode: null, signal: null }
-        : { state: "failed", reason: "hook_failed", message: prestart.failure as string, exitCode: null, signal: null };
-      await this.#finish(outcome);
+      await this.#finish(this.#kill ? this.#killedBeforeStart() : { state: "failed", reason: "hook_failed", message: prestart.failure as string, exitCode: null, signal: null });
       return;
     }
     this.#taskSpec = { ...this.#spec, env: { ...this.#spec.env, ...prestart.env } };
@@ -212,12 +220,28 @@ export class TaskLifecycle {
     }
     const processOutcome = await runner.outcome;
     clearTimeout(this.#maxTimer);
+    // The kill path (its preKill hooks) finishes before exited and stop: deregistration comes before cleanup.
+    await this.#killPathDone;
     await this.#finish(this.#outcomeOf(processOutcome));
   }
 
+  #killedBeforeStart(): LifecycleOutcome {
+    const shutdown = this.#kill?.cause === "shutdown";
+    return { state: "killed", reason: shutdown ? "shutdown" : "killed", message: "Task killed before it was started", exitCode: null, signal: null };
+  }
+
+  /** Front-end callbacks must not break the lifecycle: a throwing one is logged and the lifecycle goes on. */
+  #emit(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.#log.log("error", "a lifecycle event handler failed", { error: String(error) });
+    }
+  }
+
   #onRunning(pid: number): void {
-    this.#events.onRunning?.(pid);
-    void this.#runPhase("poststart", (hook, context) => hook.poststart?.({ ...context, pid }));
+    this.#emit(() => this.#events.onRunning?.(pid));
+    this.#poststart = this.#runPhase("poststart", (hook, context) => hook.poststart?.({ ...context, pid }));
     this.#startChecks();
   }
 
@@ -230,7 +254,7 @@ export class TaskLifecycle {
         onEvent: (event) => {
           if (this.#quiet()) return;
           if (event.type === "health") {
-            this.#events.onHealth?.(event.healthy, event.result.message);
+            this.#emit(() => this.#events.onHealth?.(event.healthy, event.result.message));
             if (event.healthy && !readiness) this.markReady();
           } else if (event.type === "kill") {
             this.kill({ cause: "health" }, event.message);
@@ -254,16 +278,17 @@ export class TaskLifecycle {
       checker.start();
     }
     if (check) {
-      const checker = new Checker(check, { logger, onChange: (status) => this.#quiet() || this.#events.onCheck?.(status) });
+      const checker = new Checker(check, { logger, onChange: (status) => this.#quiet() || this.#emit(() => this.#events.onCheck?.(status)) });
       this.#checkers.push(checker);
       checker.start();
     }
     if (!liveness && !readiness) this.markReady();
   }
 
-  /** No check or health news once the kill path runs or the process is gone (as Mesos). */
+  /** No check or health news once the kill path runs or the process is gone, even with leftovers (as Mesos). */
   #quiet(): boolean {
-    return this.#kill !== undefined || this.#state !== "running";
+    const runnerState = this.#runner?.state;
+    return this.#kill !== undefined || this.#state !== "running" || runnerState === "exited" || runnerState === "done";
   }
 
   #stopChecks(): Promise<unknown> {
@@ -272,38 +297,40 @@ export class TaskLifecycle {
     return Promise.all(checkers.map((c) => c.stop()));
   }
 
+  /** Time left of the kill budget (Infinity without one). */
+  #remaining(): number {
+    const deadline = this.#kill?.deadline;
+    return deadline === undefined ? Infinity : Math.max(0, deadline - performance.now());
+  }
+
+  /** preKill and the drain may use at most half of a budget: the task's own grace needs the rest. */
+  #armPreSignalTimer(): void {
+    if (this.#kill?.deadline === undefined || this.#signalSent) return;
+    clearTimeout(this.#preSignalTimer);
+    this.#preSignalTimer = setTimeout(() => this.#preSignalAbort.abort(), Math.min(2 ** 31 - 1, this.#remaining() / 2));
+  }
+
   async #killPath(): Promise<void> {
     const kill = this.#kill!;
     if (this.#state !== "running") return;
     this.#state = "killing";
     void this.#stopChecks();
-    this.#events.onKilling?.(kill.cause);
-    const remaining = (): number => (kill.deadline === undefined ? Infinity : Math.max(0, kill.deadline - performance.now()));
-    // preKill and the drain may use at most half of a budget: the task's own grace needs the rest.
-    const halfBudget = (): number => remaining() / 2;
+    this.#emit(() => this.#events.onKilling?.(kill.cause));
+    const preSignal = this.#preSignalAbort.signal;
     const exited = (this.#runner?.outcome ?? Promise.resolve()).then(() => undefined);
-    await this.#runPhase("preKill", (hook, context) => hook.preKill?.({ ...context, cause: kill.cause, exited }), halfBudget());
-    const drainMs = Math.min(this.#options.drainMs ?? 0, halfBudget());
-    if (drainMs > 0 && this.#runner?.state === "running") {
-      this.#log.log("info", "draining before the stop signal", { drain_ms: Math.round(drainMs) });
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, drainMs);
-        this.#killReady = () => {
-          // A shorter budget arrived: re-check whether the drain still fits.
-          if (remaining() / 2 <= 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        void this.#runner?.outcome.then(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      this.#killReady = undefined;
+    // A registration still in flight settles before deregistration starts (bounded by the pre-signal time).
+    await Promise.race([this.#healthy, abortedPromise(preSignal)]);
+    await this.#runPhase("preKill", (hook, context) => hook.preKill?.({ ...context, cause: kill.cause, exited }), preSignal);
+    const drainMs = this.#options.drainMs ?? 0;
+    if (drainMs > 0 && this.#runner?.state === "running" && !preSignal.aborted) {
+      this.#log.log("info", "draining before the stop signal", { drain_ms: drainMs });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, drainMs))), exited, abortedPromise(preSignal)]);
+      clearTimeout(timer);
     }
+    clearTimeout(this.#preSignalTimer);
     this.#signalSent = true;
-    this.#runner?.kill({ gracePeriodMs: Math.min(kill.gracePeriodMs, remaining()) });
+    this.#runner?.kill({ gracePeriodMs: Math.min(kill.gracePeriodMs, this.#remaining()) });
   }
 
   async #prestart(): Promise<{ env: Record<string, string>; failure?: string }> {
@@ -311,7 +338,12 @@ export class TaskLifecycle {
     for (const hook of this.#hooks) {
       if (!hook.prestart || this.#kill) continue;
       try {
-        const result = await this.#call(hook, "prestart", (context) => hook.prestart!({ ...context, task: { ...this.#spec, env: { ...this.#spec.env, ...env } } }));
+        const result = await this.#call(
+          hook,
+          "prestart",
+          (context) => hook.prestart!({ ...context, task: { ...this.#spec, env: { ...this.#spec.env, ...env } } }),
+          this.#prestartAbort.signal,
+        );
         Object.assign(env, result?.env ?? {});
       } catch (error) {
         if (this.#kill) break;
@@ -325,38 +357,41 @@ export class TaskLifecycle {
   async #runPhase(
     phase: LifecyclePhase,
     invoke: (hook: Hook, context: HookContext) => Promise<unknown> | undefined,
-    budgetMs = Infinity,
+    cutShort?: AbortSignal,
   ): Promise<string | undefined> {
     let failure: string | undefined;
-    const phaseDeadline = performance.now() + budgetMs;
     for (const hook of this.#hooks) {
       if (!hook[phase]) continue;
       try {
-        await this.#call(hook, phase, (context) => invoke(hook, context) ?? Promise.resolve(), Math.max(0, phaseDeadline - performance.now()));
+        await this.#call(hook, phase, (context) => invoke(hook, context) ?? Promise.resolve(), cutShort);
       } catch (error) {
         const message = `${phase} hook "${hook.name}" failed: ${messageOf(error)}`;
         this.#log.log(phase === "preKill" ? "warn" : "error", message);
-        this.#events.onHookOutput?.(hook.name, phase, message);
+        this.#emit(() => this.#events.onHookOutput?.(hook.name, phase, message));
         failure ??= message;
       }
     }
     return failure;
   }
 
-  /** One hook call with its deadline: the call's signal aborts at the deadline, and the call is abandoned then. */
-  async #call<T>(hook: Hook, phase: LifecyclePhase, invoke: (context: HookContext) => Promise<T>, budgetMs = Infinity): Promise<T> {
-    const timeoutMs = Math.min(hook.timeoutMs ?? this.#options.hookTimeoutMs?.[phase] ?? DEFAULT_HOOK_TIMEOUT_MS[phase], budgetMs);
-    const deadline = AbortSignal.timeout(Math.max(1, timeoutMs));
-    // prestart calls are also cut short by a kill; other phases must finish what they do (deregistration).
-    const signal = phase === "prestart" ? AbortSignal.any([deadline, this.#stop.signal]) : deadline;
+  /**
+   * One hook call with its deadline: the call's signal aborts at the deadline (or when `cutShort` aborts: a kill
+   * during prestart, a kill budget running out during preKill), and the call is abandoned then.
+   */
+  async #call<T>(hook: Hook, phase: LifecyclePhase, invoke: (context: HookContext) => Promise<T>, cutShort?: AbortSignal): Promise<T> {
+    const timeoutMs = hook.timeoutMs ?? this.#options.hookTimeoutMs?.[phase] ?? DEFAULT_HOOK_TIMEOUT_MS[phase];
+    // AbortSignal.timeout takes whole milliseconds up to 2^31-1.
+    const deadline = AbortSignal.timeout(Math.min(2 ** 31 - 1, Math.max(1, Math.ceil(timeoutMs))));
+    const signal = cutShort ? AbortSignal.any([deadline, cutShort]) : deadline;
     const context: HookContext = {
       task: this.#taskSpec,
       signal,
-      output: (line) => this.#events.onHookOutput?.(hook.name, phase, line),
+      output: (line) => this.#emit(() => this.#events.onHookOutput?.(hook.name, phase, line)),
     };
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(new Error(deadline.aborted ? `no answer within ${Math.round(timeoutMs)} ms` : "cancelled by a kill"));
+      onAbort = () =>
+        reject(new Error(deadline.aborted ? `no answer within ${Math.round(timeoutMs)} ms` : phase === "prestart" ? "cancelled by a kill" : "cut short: the kill's time budget ran out"));
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
     });
@@ -392,11 +427,26 @@ export class TaskLifecycle {
   async #finish(outcome: LifecycleOutcome): Promise<void> {
     if (this.#state === "done") return;
     this.#state = "done";
+    clearTimeout(this.#preSignalTimer);
     await this.#stopChecks();
-    if (outcome.process) await this.#runPhase("exited", (hook, context) => hook.exited?.({ ...context, outcome: outcome.process! }));
+    // Hooks still in flight (a registration, poststart work) settle before the final phases: a registration must
+    // not outlive its cleanup. Each of their calls is bounded by its deadline.
+    await Promise.allSettled([this.#poststart, this.#healthy]);
+    // exited only when a process existed.
+    if (outcome.process && outcome.reason !== "spawn_failed") {
+      await this.#runPhase("exited", (hook, context) => hook.exited?.({ ...context, outcome: outcome.process! }));
+    }
     await this.#runPhase("stop", (hook, context) => hook.stop?.(context));
     this.#settle(outcome);
   }
+}
+
+/** Resolves when `signal` aborts, and never otherwise. */
+function abortedPromise(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
 }
 
 function messageOf(error: unknown): string {
