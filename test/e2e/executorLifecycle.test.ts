@@ -148,4 +148,32 @@ describe("berth executor kill path on the local agent simulator", () => {
       assert.equal(shell.message, "Command exited with status 127");
       assert.equal((await executor.waitForExit({ timeoutMs: 20_000 })).code, 0);
     }));
+
+  test("repeated KILLs are safe: one TASK_KILLING, one TASK_KILLED", () =>
+    withBerth({ agent: { frameworkCapabilities: ["TASK_KILLING_STATE"] } }, async ({ executor }) => {
+      executor.launch(shellTask("k", "exec sleep 60"));
+      await executor.waitForUpdate((s) => s.state === "TASK_RUNNING", { timeoutMs: 20_000 });
+      executor.kill("k");
+      executor.kill("k");
+      executor.kill("k", { gracePeriodMs: 100 });
+      await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 20_000 });
+      assert.deepEqual(statesOf(executor, "k"), ["TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_KILLED"]);
+      assert.equal((await executor.waitForExit({ timeoutMs: 20_000 })).code, 0);
+    }));
+
+  test("a kill policy longer than the shutdown grace is compressed: the executor exits before the agent's SIGKILL", () =>
+    withBerth({ agent: { shutdownGracePeriodMs: 4_000 } }, async ({ executor, markers }) => {
+      executor.launch(shellTask("stubborn", `sh ${fixture("ignores-sigterm.sh")}`, {
+        command: { environment: { variables: [{ name: "READY_FILE", value: markers.file("ready") }] } },
+        kill_policy: killPolicy(60_000),
+      }));
+      await executor.waitForUpdate((s) => s.state === "TASK_RUNNING", { timeoutMs: 20_000 });
+      await markers.pids("ready");
+      executor.shutdown();
+      const exit = await executor.waitForExit({ timeoutMs: 20_000 });
+      assert.equal(exit.signal, null, "the executor exited on its own within the 4 s shutdown grace");
+      const killed = executor.updates("stubborn").at(-1)?.status;
+      assert.equal(killed?.state, "TASK_KILLED");
+      assert.match(killed?.message ?? "", /SIGKILL/);
+    }));
 });
