@@ -30,6 +30,20 @@ async function runCli(argv: readonly string[]): Promise<void> {
       process.exitCode = await devCommand(appPath, options);
     });
 
+  program
+    .command("run")
+    .description("run a command under Berth's lifecycle without Mesos (hooks, health checks, graceful kill)")
+    .usage("[--config FILE] [--name NAME] -- CMD [ARGS...]")
+    .argument("<cmd...>", "the command and its arguments, after --; run without a shell")
+    .option("--config <file>", "JSON config: env, killGracePeriodSeconds, stopSignal, drainSeconds, checks, hooks")
+    .option("--name <name>", "task name for messages and hooks (default: the config's name, else the program's)")
+    // Usage errors exit 2 (as config errors do), so that a supervisor can tell them from the task's own codes.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+    .action(async (cmd: string[], options: { config?: string; name?: string }) => {
+      const { runCommand } = await import("./runCommand.js");
+      process.exitCode = await runCommand(cmd, options);
+    });
+
   await program.parseAsync(argv);
 }
 

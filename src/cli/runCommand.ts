@@ -1,0 +1,117 @@
+// `berth run [--config FILE] [--name NAME] -- CMD ARGS…`: the lifecycle core without Mesos, as a supervisor for a
+// container entrypoint or a systemd unit (no TTY assumed). The command runs from its argv (no shell) in its own
+// process group with Berth's environment (minus BERTH_*) plus the config's, in Berth's working directory, and shares
+// Berth's stdout/stderr. Berth's own diagnostics and hook output go to stderr as `berth: ` logfmt lines.
+//
+// Signals: SIGTERM, SIGINT or SIGHUP start the kill path (preKill hooks, drain, stop signal, grace, SIGKILL); a
+// second one SIGKILLs the task at once. Exit code: the task's (128+n for a death by signal n), 127/126 when the
+// command cannot be executed, 1 when Berth failed the task (hook, health check, max completion time), 2 for usage
+// and config errors.
+import { createLogger, type LogLevel, type Logger } from "../logger.js";
+import { TaskLifecycle, type LifecycleEvents, type LifecycleOutcome } from "../core/taskLifecycle.js";
+import { signalNumber } from "../process/exitStatus.js";
+import { RunConfigError, parseRunConfig, readRunConfig, runTaskFromConfig, type RunTask } from "../run/runConfig.js";
+
+export interface RunOptions {
+  /** Path of the JSON config file. */
+  config?: string;
+  /** Task name (wins over the config's). */
+  name?: string;
+}
+
+export interface RunEnvironment {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Berth's diagnostics; default: process.stderr. */
+  write?: (text: string) => void;
+}
+
+/** Signals that ask Berth to stop the task. SIGHUP too: a closed terminal must not orphan the task. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+export async function runCommand(argv: readonly string[], options: RunOptions, { env = process.env, cwd = process.cwd(), write = (text) => void process.stderr.write(text) }: RunEnvironment = {}): Promise<number> {
+  const usage = (message: string): number => {
+    write(`berth run: ${message}\n`);
+    return 2;
+  };
+  const level = env.BERTH_LOG_LEVEL ?? "info";
+  if (!LEVELS.includes(level as LogLevel)) return usage(`BERTH_LOG_LEVEL must be one of ${LEVELS.join(", ")} (got ${JSON.stringify(level)})`);
+  let task: RunTask;
+  try {
+    const config = options.config === undefined ? parseRunConfig({}) : await readRunConfig(options.config);
+    task = runTaskFromConfig(config, { argv, processEnv: env, cwd, ...(options.name !== undefined ? { name: options.name } : {}) }, options.config);
+  } catch (error) {
+    if (error instanceof RunConfigError) return usage(error.message);
+    throw error;
+  }
+
+  const root = createLogger((line) => write(`berth: ${line}`), { minLevel: level as LogLevel });
+  const logger = root.child({ task: task.spec.taskId });
+  const lifecycle = new TaskLifecycle(task.spec, {
+    hooks: task.hooks,
+    checks: task.checks,
+    drainMs: task.drainMs,
+    ...(task.maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs: task.maxCompletionTimeMs } : {}),
+    logger: root, // the lifecycle adds the task field itself
+    events: lifecycleEvents(logger),
+  });
+
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (received === undefined) {
+      received = signal;
+      logger.log("warn", `received ${signal}: stopping the task gracefully (again to kill it at once)`, { grace_ms: task.spec.killGracePeriodMs });
+      lifecycle.kill({ cause: "requested" });
+    } else {
+      logger.log("warn", `received ${signal} again: killing the task at once`);
+      // A zero budget also ends a drain in progress; the grace becomes 0, so the stop signal is followed by SIGKILL.
+      lifecycle.kill({ gracePeriodMs: 0, budgetMs: 0, cause: "requested" });
+    }
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  let outcome: LifecycleOutcome;
+  try {
+    lifecycle.start();
+    outcome = await lifecycle.outcome;
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  }
+
+  const code = runExitCode(outcome, received);
+  const fields = { state: outcome.state, reason: outcome.reason, exit_code: code };
+  // Error level for every non-zero exit: the reason must show even with BERTH_LOG_LEVEL=error.
+  logger.log(code === 0 ? "info" : "error", outcome.message, fields);
+  return code;
+}
+
+/**
+ * Berth's exit code for an outcome: the task's own code when it ran to its end (or was killed on request), 127/126
+ * when it could not be executed, 1 when Berth failed it. A task killed on request before it ran exits as if the
+ * signal Berth received had killed it (128+n), like a shell.
+ */
+export function runExitCode(outcome: LifecycleOutcome, received?: NodeJS.Signals): number {
+  switch (outcome.reason) {
+    case "exited":
+      return 0;
+    case "exit_status":
+      return outcome.exitCode ?? 1;
+    case "spawn_failed":
+      return outcome.exitCode ?? 126;
+    case "killed":
+    case "shutdown":
+      return outcome.exitCode ?? (received ? 128 + signalNumber(received) : 1);
+    default:
+      return 1; // hook_failed, health_check_failed, max_completion_time, internal
+  }
+}
+
+function lifecycleEvents(log: Logger): Partial<LifecycleEvents> {
+  return {
+    onKilling: (cause) => log.log("info", "killing the task", { cause }),
+    onReady: () => log.log("info", "task is ready"),
+    onHookOutput: (hook, phase, line) => log.log("info", line, { hook, phase }),
+    onHealth: (healthy, message) => log.log(healthy ? "info" : "warn", healthy ? "health check passed" : "health check failed", { result: message }),
+    onCheck: (status) => log.log("info", "check status changed", { ...status }),
+  };
+}

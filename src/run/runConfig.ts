@@ -1,0 +1,279 @@
+// The config file of `berth run` (JSON, every field optional) and its conversion into what the lifecycle core runs:
+// a TaskSpec, LifecycleChecks and the ordered hooks. Unknown keys are refused so that a typo ("healtCheck") is an
+// error rather than a silently missing check; every problem is reported with its JSON path.
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { constants } from "node:os";
+import { basename } from "node:path";
+import { z } from "zod";
+import { BerthError } from "../berthError.js";
+import type { Hook } from "../core/hook.js";
+import {
+  MESOS_CHECK_DEFAULTS,
+  MESOS_HEALTH_DEFAULTS,
+  validateCheckSpec,
+  type CheckSpec,
+  type HealthCheckSpec,
+  type Probe,
+} from "../core/health/index.js";
+import type { LifecycleChecks } from "../core/taskLifecycle.js";
+import type { TaskSpec } from "../core/taskSpec.js";
+import { PHASES, execHook, validateExecHookOptions } from "../hooks/execHook.js";
+
+export class RunConfigError extends BerthError {
+  readonly problems: readonly string[];
+
+  constructor(source: string, problems: readonly string[], options?: { cause?: unknown }) {
+    const where = source === "" ? "" : `${source}: `;
+    super("RUN_CONFIG_INVALID", problems.length === 1 ? `${where}${problems[0]}` : `${source || "the configuration"} is not valid:\n  - ${problems.join("\n  - ")}`, options);
+    this.problems = problems;
+  }
+}
+
+/** Mesos' default kill grace (as `berth executor` without a kill policy). */
+export const DEFAULT_KILL_GRACE_SECONDS = 3;
+/** Kubernetes-like readiness defaults: check soon and often, gate after one pass. */
+export const READINESS_DEFAULTS = { delayMs: 0, intervalMs: 1_000, timeoutMs: 1_000, successes: 1 } as const;
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const seconds = z.number().finite().min(0, "must be >= 0 (seconds)");
+const envRecord = z.record(z.string().regex(ENV_NAME, "is not a valid variable name"), z.string({ error: "must be a string" }));
+// SIGKILL and SIGSTOP cannot be caught, so they cannot ask a task to stop gracefully.
+const stopSignals = Object.keys(constants.signals).filter((s) => s !== "SIGKILL" && s !== "SIGSTOP");
+const stopSignal = z.string().refine((s) => stopSignals.includes(s), {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a signal that can ask a task to stop (e.g. SIGTERM, SIGINT, SIGQUIT, SIGUSR1; not SIGKILL or SIGSTOP)`,
+});
+
+const probeFields = {
+  protocol: z.enum(["http", "https", "tcp", "command"]),
+  port: z.number().int().min(1).max(65535).optional(),
+  path: z.string().startsWith("/", 'must start with "/"').optional(),
+  command: z.array(z.string()).min(1, "must name at least the program").optional(),
+  delaySeconds: seconds.optional(),
+  intervalSeconds: seconds.optional(),
+  timeoutSeconds: seconds.optional(),
+};
+
+type ProbeFields = { protocol: "http" | "https" | "tcp" | "command"; port?: number; path?: string; command?: string[] };
+
+/** Which probe fields go with which protocol. */
+function probeProblems(check: ProbeFields, ctx: z.RefinementCtx): void {
+  const problem = (field: string, message: string): void => ctx.addIssue({ code: "custom", path: [field], message });
+  const network = check.protocol !== "command";
+  if (network && check.port === undefined) problem("port", `is required for protocol "${check.protocol}"`);
+  if (!network && check.port !== undefined) problem("port", 'does not apply to protocol "command"');
+  if (check.path !== undefined && check.protocol !== "http" && check.protocol !== "https") problem("path", `does not apply to protocol "${check.protocol}"`);
+  if (!network && check.command === undefined) problem("command", 'is required for protocol "command" (an argv list, e.g. ["./check.sh", "--quick"])');
+  if (network && check.command !== undefined) problem("command", `does not apply to protocol "${check.protocol}"`);
+  if (check.command?.[0] === "") problem("command", "the program (first word) must not be empty");
+}
+
+const healthCheckSchema = z
+  .strictObject({ ...probeFields, consecutiveFailures: z.number().int().min(1).optional(), gracePeriodSeconds: seconds.optional() })
+  .superRefine(probeProblems);
+const readinessCheckSchema = z.strictObject({ ...probeFields, successes: z.number().int().min(1).optional() }).superRefine(probeProblems);
+const checkSchema = z.strictObject(probeFields).superRefine(probeProblems);
+
+const hookSchema = z.strictObject({
+  name: z.string().trim().min(1, "must not be empty"),
+  phases: z.array(z.enum(PHASES as [string, ...string[]])).min(1, "must list at least one phase"),
+  exec: z
+    .array(z.string())
+    .min(1, "must name at least the program")
+    .refine((argv) => argv[0] !== "", "the program (first word) must not be empty"),
+  timeoutSeconds: z.number().finite().positive("must be > 0 (seconds)").optional(),
+  env: envRecord.optional(),
+});
+
+const runConfigSchema = z.strictObject({
+  name: z.string().trim().min(1, "must not be empty").optional(),
+  env: envRecord.default({}),
+  killGracePeriodSeconds: seconds.default(DEFAULT_KILL_GRACE_SECONDS),
+  stopSignal: stopSignal.default("SIGTERM"),
+  drainSeconds: seconds.default(0),
+  maxCompletionSeconds: z.number().finite().positive("must be > 0 (seconds)").optional(),
+  healthCheck: healthCheckSchema.optional(),
+  readinessCheck: readinessCheckSchema.optional(),
+  check: checkSchema.optional(),
+  hooks: z.array(hookSchema).default([]),
+});
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+/** Validates a parsed config file; the error lists every problem with its JSON path. */
+export function parseRunConfig(json: unknown, source = "config"): RunConfig {
+  const result = runConfigSchema.safeParse(json);
+  const problems = result.success ? [] : result.error.issues.flatMap(problemsOf);
+  problems.push(...duplicateHookNames(json));
+  if (result.success && problems.length === 0) return result.data;
+  throw new RunConfigError(source, problems);
+}
+
+function problemsOf(issue: z.core.$ZodIssue): string[] {
+  // One line per unknown key, at its own path: "healthCheck.intervall: unknown key".
+  if (issue.code === "unrecognized_keys") return issue.keys.map((key) => `${pathOf([...issue.path, key])}: unknown key`);
+  // zod reports a bad record key generically; the key schema's own message says what is wrong.
+  if (issue.code === "invalid_key") return [`${pathOf(issue.path)}: ${issue.issues.map((inner) => inner.message).join("; ")}`];
+  if (issue.code === "invalid_type" && issue.path.length === 0) return ["(config): must be a JSON object"];
+  return [`${pathOf(issue.path)}: ${issue.message}`];
+}
+
+/** Messages name a failing hook; two with one name would make them ambiguous. Checked on the raw input so that it is
+ * reported together with every other problem. */
+function duplicateHookNames(json: unknown): string[] {
+  const hooks = typeof json === "object" && json !== null ? (json as { hooks?: unknown }).hooks : undefined;
+  if (!Array.isArray(hooks)) return [];
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  hooks.forEach((hook: unknown, i) => {
+    const name: unknown = typeof hook === "object" && hook !== null ? (hook as { name?: unknown }).name : undefined;
+    if (typeof name !== "string") return;
+    if (seen.has(name.trim())) problems.push(`hooks.${i}.name: ${JSON.stringify(name)} is already the name of an earlier hook`);
+    seen.add(name.trim());
+  });
+  return problems;
+}
+
+/** Reads and validates a config file. */
+export async function readRunConfig(path: string, { signal }: { signal?: AbortSignal } = {}): Promise<RunConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, { encoding: "utf8", ...(signal ? { signal } : {}) });
+  } catch (cause) {
+    throw new RunConfigError(path, [`cannot read the config file: ${(cause as Error).message}`], { cause });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new RunConfigError(path, [`not valid JSON: ${(cause as Error).message}`], { cause });
+  }
+  return parseRunConfig(json, path);
+}
+
+/** What `berth run` hands to TaskLifecycle. */
+export interface RunTask {
+  readonly spec: TaskSpec;
+  readonly checks: LifecycleChecks;
+  readonly hooks: readonly Hook[];
+  readonly drainMs: number;
+  readonly maxCompletionTimeMs?: number;
+}
+
+export interface RunTaskInput {
+  /** The command: program and arguments, run without a shell. */
+  readonly argv: readonly string[];
+  /** Berth's own environment: the task gets it minus Berth's BERTH_* variables, plus the config's env. */
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** --name, which wins over the config's name; the default is the program's file name. */
+  readonly name?: string;
+  readonly taskId?: string;
+}
+
+/** Builds the task, its checks and hooks; throws a RunConfigError listing every problem the core would refuse. */
+export function runTaskFromConfig(config: RunConfig, { argv, processEnv, cwd, name, taskId }: RunTaskInput, source = "config"): RunTask {
+  const [file, ...args] = argv;
+  if (file === undefined || file === "") throw new RunConfigError("", ["no command given: berth run [--config FILE] -- CMD ARGS…"]);
+  const taskName = name ?? config.name ?? basename(file);
+  const spec: TaskSpec = {
+    taskId: taskId ?? `${taskName}.${randomUUID().slice(0, 8)}`,
+    name: taskName,
+    command: { kind: "argv", file, args },
+    env: { ...ownEnvRemoved(processEnv), ...config.env },
+    cwd,
+    killGracePeriodMs: config.killGracePeriodSeconds * 1000,
+    stopSignal: config.stopSignal as NodeJS.Signals,
+  };
+
+  const problems: string[] = [];
+  const checked = <T extends HealthCheckSpec | CheckSpec>(where: string, check: T): T => {
+    problems.push(...validateCheckSpec(check).map((p) => `${where}: ${p}`));
+    return check;
+  };
+  const checks: { -readonly [K in keyof LifecycleChecks]: LifecycleChecks[K] } = {};
+  const { healthCheck, readinessCheck, check } = config;
+  if (healthCheck) {
+    checks.liveness = checked("healthCheck", {
+      probe: probeOf(healthCheck, spec),
+      delayMs: ms(healthCheck.delaySeconds, MESOS_HEALTH_DEFAULTS.delayMs),
+      intervalMs: ms(healthCheck.intervalSeconds, MESOS_HEALTH_DEFAULTS.intervalMs),
+      timeoutMs: ms(healthCheck.timeoutSeconds, MESOS_HEALTH_DEFAULTS.timeoutMs),
+      consecutiveFailures: healthCheck.consecutiveFailures ?? MESOS_HEALTH_DEFAULTS.consecutiveFailures,
+      gracePeriodMs: ms(healthCheck.gracePeriodSeconds, MESOS_HEALTH_DEFAULTS.gracePeriodMs),
+    });
+  }
+  if (readinessCheck) {
+    const readiness = checked("readinessCheck", {
+      probe: probeOf(readinessCheck, spec),
+      delayMs: ms(readinessCheck.delaySeconds, READINESS_DEFAULTS.delayMs),
+      intervalMs: ms(readinessCheck.intervalSeconds, READINESS_DEFAULTS.intervalMs),
+      timeoutMs: ms(readinessCheck.timeoutSeconds, READINESS_DEFAULTS.timeoutMs),
+      // Unused by a readiness check that stops at the first pass (it never kills), but part of the spec.
+      consecutiveFailures: MESOS_HEALTH_DEFAULTS.consecutiveFailures,
+      gracePeriodMs: 0,
+    });
+    checks.readiness = { ...readiness, successThreshold: readinessCheck.successes ?? READINESS_DEFAULTS.successes };
+  }
+  if (check) {
+    checks.check = checked("check", {
+      probe: probeOf(check, spec),
+      delayMs: ms(check.delaySeconds, MESOS_CHECK_DEFAULTS.delayMs),
+      intervalMs: ms(check.intervalSeconds, MESOS_CHECK_DEFAULTS.intervalMs),
+      timeoutMs: ms(check.timeoutSeconds, MESOS_CHECK_DEFAULTS.timeoutMs),
+    });
+  }
+
+  // Hooks run in the order of the file, in every phase (one list, as DESIGN.md asks): put what the task needs first
+  // (secrets before the cache warm-up that uses them); the same order deregisters before anything else in preKill.
+  const hooks: Hook[] = [];
+  config.hooks.forEach((hook, i) => {
+    const options = {
+      name: hook.name,
+      phases: hook.phases as (typeof PHASES)[number][],
+      argv: hook.exec,
+      ...(hook.timeoutSeconds !== undefined ? { timeoutMs: hook.timeoutSeconds * 1000 } : {}),
+      ...(hook.env ? { env: hook.env } : {}),
+    };
+    const invalid = validateExecHookOptions(options);
+    if (invalid.length > 0) problems.push(...invalid.map((p) => `hooks.${i}: ${p}`));
+    else hooks.push(execHook(options));
+  });
+
+  if (problems.length > 0) throw new RunConfigError(source, problems);
+  return {
+    spec,
+    checks,
+    hooks,
+    drainMs: config.drainSeconds * 1000,
+    ...(config.maxCompletionSeconds !== undefined ? { maxCompletionTimeMs: config.maxCompletionSeconds * 1000 } : {}),
+  };
+}
+
+/** Berth's environment as the task's base: without Berth's own BERTH_* settings (as `berth executor` does). */
+function ownEnvRemoved(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && !key.startsWith("BERTH_")) result[key] = value;
+  return result;
+}
+
+function probeOf(check: ProbeFields, task: TaskSpec): Probe {
+  switch (check.protocol) {
+    case "http":
+    case "https":
+      return { kind: "http", scheme: check.protocol, port: check.port ?? 0, path: check.path ?? "/" };
+    case "tcp":
+      return { kind: "tcp", port: check.port ?? 0 };
+    case "command": {
+      const [file = "", ...args] = check.command ?? [];
+      // The check sees the task's environment (without what prestart hooks add) and runs in its directory.
+      return { kind: "command", command: { kind: "argv", file, args }, env: task.env, cwd: task.cwd };
+    }
+  }
+}
+
+const ms = (value: number | undefined, fallbackMs: number): number => (value === undefined ? fallbackMs : Math.round(value * 1000));
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? "(config)" : path.map(String).join(".");
+}
