@@ -3,7 +3,9 @@
 // interpolated into a shell line (berth.readiness.command is the whole command, run as Mesos runs COMMAND checks).
 import { constants } from "node:os";
 import type { HealthCheckSpec, Probe } from "../core/health/index.js";
+import { PHASES, validateExecHookOptions, type ExecHookOptions } from "../hooks/execHook.js";
 import type { GracefulHttpOptions } from "../hooks/gracefulHttpHook.js";
+import type { LifecyclePhase } from "../core/hook.js";
 import type { CheckContext } from "./checksFromTaskInfo.js";
 import type { TaskInfo } from "./types.js";
 
@@ -29,7 +31,12 @@ export const BERTH_LABELS = {
   "berth.graceful.wait-seconds": "wait after each graceful request (default 5)",
 } as const;
 
+/** External exec hooks: berth.hook.<name>.exec (JSON argv), .phases (comma list), .timeout-seconds. */
+const HOOK_LABEL = /^berth\.hook\.([a-z0-9][a-z0-9-]*)\.(exec|phases|timeout-seconds)$/;
+
 export interface BerthLabelSettings {
+  /** External exec hooks, in the order their labels first appear. */
+  execHooks: ExecHookOptions[];
   stopSignal: NodeJS.Signals;
   drainMs: number;
   readiness?: HealthCheckSpec & { successThreshold: number };
@@ -49,10 +56,18 @@ function taskPorts(task: TaskInfo): { number: number; name?: string }[] {
 
 export function readBerthLabels(task: TaskInfo, context: CheckContext, problems: string[]): BerthLabelSettings {
   const labels = new Map<string, string>();
+  const hookLabels = new Map<string, Map<string, string>>();
   for (const label of task.labels?.labels ?? []) {
     if (!label.key.startsWith(LABEL_PREFIX)) continue;
+    const hookMatch = HOOK_LABEL.exec(label.key);
+    if (hookMatch) {
+      const [, name, field] = hookMatch as unknown as [string, string, string];
+      if (!hookLabels.has(name)) hookLabels.set(name, new Map());
+      hookLabels.get(name)!.set(field, label.value ?? "");
+      continue;
+    }
     if (!(label.key in BERTH_LABELS)) {
-      problems.push(`label ${label.key} is not a Berth label (known: ${Object.keys(BERTH_LABELS).join(", ")})`);
+      problems.push(`label ${label.key} is not a Berth label (known: ${Object.keys(BERTH_LABELS).join(", ")}, berth.hook.<name>.exec|phases|timeout-seconds)`);
       continue;
     }
     labels.set(label.key, label.value ?? "");
@@ -90,7 +105,8 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
     return port?.number;
   };
   const graceful = readGraceful(labels, problems, number, portOf);
-  const base = { stopSignal, drainMs, ...(graceful ? { graceful } : {}) };
+  const execHooks = readExecHooks(hookLabels, problems);
+  const base = { execHooks, stopSignal, drainMs, ...(graceful ? { graceful } : {}) };
 
   const protocol = labels.get("berth.readiness.protocol");
   const readinessKeys = [...labels.keys()].filter((key) => key.startsWith("berth.readiness.") && key !== "berth.readiness.protocol");
@@ -149,4 +165,43 @@ function readGraceful(
   const port = portOf("berth.graceful");
   if (port === undefined) return undefined;
   return { port, path, ...(abortPath !== undefined ? { abortPath } : {}), waitMs: number("berth.graceful.wait-seconds", 5) * 1000 };
+}
+
+function readExecHooks(hookLabels: ReadonlyMap<string, ReadonlyMap<string, string>>, problems: string[]): ExecHookOptions[] {
+  const hooks: ExecHookOptions[] = [];
+  for (const [name, fields] of hookLabels) {
+    const where = `labels berth.hook.${name}`;
+    let argv: unknown;
+    try {
+      argv = JSON.parse(fields.get("exec") ?? "null");
+    } catch {
+      argv = undefined;
+    }
+    if (!Array.isArray(argv) || argv.length === 0 || !argv.every((word) => typeof word === "string")) {
+      problems.push(`${where}.exec must be a JSON array of strings (program and arguments; no shell), e.g. ["/opt/hooks/warm-up", "--fast"]`);
+      continue;
+    }
+    const phases = (fields.get("phases") ?? "").split(",").map((p) => p.trim()).filter((p) => p !== "");
+    const unknown = phases.filter((p) => !PHASES.includes(p as LifecyclePhase));
+    if (phases.length === 0 || unknown.length > 0) {
+      problems.push(`${where}.phases must list phases among ${PHASES.join(", ")}${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}`);
+      continue;
+    }
+    const timeoutText = fields.get("timeout-seconds");
+    const timeoutSeconds = timeoutText === undefined ? undefined : Number(timeoutText);
+    if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) {
+      problems.push(`${where}.timeout-seconds must be a number > 0, got ${JSON.stringify(timeoutText)}`);
+      continue;
+    }
+    const options: ExecHookOptions = {
+      name,
+      phases: phases as LifecyclePhase[],
+      argv: argv as string[],
+      ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+    };
+    const invalid = validateExecHookOptions(options);
+    if (invalid.length > 0) problems.push(...invalid.map((problem) => `${where}: ${problem}`));
+    else hooks.push(options);
+  }
+  return hooks;
 }

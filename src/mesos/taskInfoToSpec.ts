@@ -4,6 +4,7 @@
 // definition in TaskInfo.data (older Marathon). Every problem is collected so TASK_ERROR can list them all.
 import type { Hook } from "../core/hook.js";
 import type { LifecycleChecks } from "../core/taskLifecycle.js";
+import { execHook } from "../hooks/execHook.js";
 import { hookList } from "../hooks/hookList.js";
 import type { CommandSpec, TaskSpec } from "../core/taskSpec.js";
 import { readBerthLabels } from "./berthLabels.js";
@@ -168,7 +169,7 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
       stopSignal: labels.stopSignal,
     },
     checks: { ...(liveness ? { liveness } : {}), ...(labels.readiness ? { readiness: labels.readiness } : {}), ...(check ? { check } : {}) },
-    hooks: hookList({ ...(labels.graceful ? { graceful: labels.graceful } : {}) }),
+    hooks: hookList({ custom: labels.execHooks.map(execHook), ...(labels.graceful ? { graceful: labels.graceful } : {}) }),
     drainMs: labels.drainMs,
     ...(maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs } : {}),
   };

@@ -1,0 +1,82 @@
+// External exec hooks configured by berth.hook.* labels, through the real `berth executor` on our local Mesos
+// agent simulator: environment from prestart, failures and deadlines, output in the executor's log.
+import assert from "node:assert/strict";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import type { TaskInput } from "../../src/agent/index.js";
+import { fixture } from "../helpers/fixtures.js";
+import { shellTask, statesOf, withBerth } from "../helpers/berthHarness.js";
+
+const hookLabels = (name: string, argv: string[], phases: string, timeoutSeconds?: number): { key: string; value: string }[] => [
+  { key: `berth.hook.${name}.exec`, value: JSON.stringify(argv) },
+  { key: `berth.hook.${name}.phases`, value: phases },
+  ...(timeoutSeconds !== undefined ? [{ key: `berth.hook.${name}.timeout-seconds`, value: String(timeoutSeconds) }] : []),
+];
+const withLabels = (task: TaskInput, labels: { key: string; value: string }[]): TaskInput => ({ ...task, labels: { labels } });
+
+describe("berth executor exec hooks (berth.hook.* labels) on the local agent simulator", () => {
+  test("a prestart hook adds environment (never shown) and its output reaches the executor's log", () =>
+    withBerth({}, async ({ executor, markers }) => {
+      const out = markers.file("out");
+      executor.launch(
+        withLabels(shellTask("t", `echo "$GREETING" > ${out}`), hookLabels("config", ["/bin/sh", "-c", "echo loading config; echo BERTH_ENV GREETING=s3cr3t-value"], "prestart")),
+      );
+      await executor.waitForUpdate((s) => s.state === "TASK_FINISHED", { timeoutMs: 20_000 });
+      assert.equal(readFileSync(out, "utf8").trim(), "s3cr3t-value");
+      await executor.waitForExit({ timeoutMs: 20_000 });
+      const log = readFileSync(join(executor.sandbox, "stderr"), "utf8");
+      assert.match(log, /loading config/);
+      assert.match(log, /hook=config/);
+      assert.doesNotMatch(log, /s3cr3t-value/, "hook env values never reach the log");
+      assert.ok(executor.updates("t").every((u) => !(u.status.message ?? "").includes("s3cr3t")));
+    }));
+
+  test("a failing prestart hook fails the task before anything runs, naming the hook", () =>
+    withBerth({}, async ({ executor, markers }) => {
+      const ran = markers.file("ran");
+      executor.launch(withLabels(shellTask("t", `touch ${ran}`), hookLabels("check-cert", ["/bin/sh", "-c", "echo certificate expired >&2; exit 3"], "prestart")));
+      const failed = await executor.waitForUpdate((s) => s.state === "TASK_FAILED", { timeoutMs: 20_000 });
+      assert.match(failed.message ?? "", /prestart hook "check-cert" failed: .*exited with status 3.*certificate expired/);
+      assert.equal(failed.reason, "REASON_COMMAND_EXECUTOR_FAILED");
+      assert.equal(markers.exists("ran"), false);
+      assert.deepEqual(statesOf(executor, "t"), ["TASK_STARTING", "TASK_FAILED"]);
+    }));
+
+  test("a preKill hook that hangs cannot hold the kill: the stop signal comes at its deadline", () =>
+    withBerth({}, async ({ executor, markers }) => {
+      executor.launch(
+        withLabels(
+          shellTask("t", `sh ${fixture("exits-later-on-sigterm.sh")} 0`, {
+            command: { environment: { variables: Object.entries(markers.env()).map(([name, value]) => ({ name, value })) } },
+            kill_policy: { grace_period: { nanoseconds: 30e9 } },
+          }),
+          hookLabels("deregister", ["sleep", "600"], "preKill", 1),
+        ),
+      );
+      await executor.waitForUpdate((s) => s.state === "TASK_RUNNING", { timeoutMs: 20_000 });
+      await markers.pids("ready");
+      const killedAt = Date.now();
+      executor.kill("t");
+      await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 20_000 });
+      const termAt = statSync(markers.file("term")).mtimeMs;
+      assert.ok(termAt - killedAt >= 900, `SIGTERM only after the hook's 1 s deadline (${termAt - killedAt} ms)`);
+      await executor.waitForExit({ timeoutMs: 20_000 });
+      assert.match(readFileSync(join(executor.sandbox, "stderr"), "utf8"), /preKill hook \\"?deregister\\"? failed/);
+    }));
+
+  test("invalid hook labels make the task invalid", () =>
+    withBerth({}, async ({ executor }) => {
+      executor.launch(
+        withLabels(shellTask("t", "true"), [
+          { key: "berth.hook.a.exec", value: "rm -rf /" },
+          { key: "berth.hook.a.phases", value: "prestart" },
+          { key: "berth.hook.b.exec", value: '["true"]' },
+          { key: "berth.hook.b.phases", value: "whenever" },
+        ]),
+      );
+      const error = await executor.waitForUpdate((s) => s.state === "TASK_ERROR", { timeoutMs: 20_000 });
+      assert.match(error.message ?? "", /berth\.hook\.a\.exec must be a JSON array/);
+      assert.match(error.message ?? "", /berth\.hook\.b\.phases .*unknown: whenever/);
+    }));
+});
