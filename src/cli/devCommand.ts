@@ -3,13 +3,13 @@
 // command prints the status timeline and the task's output. Ctrl-C kills the task gracefully (a second Ctrl-C
 // sends SHUTDOWN, a third stops everything at once).
 import { readFile, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LocalAgent } from "../agent/localAgent.js";
 import { AppDefinitionError, marathonTaskInfo, parseMarathonApp } from "../dev/marathonApp.js";
 import { isTerminalState, type TaskStatus } from "../mesos/types.js";
+import { freePort } from "../dev/freePort.js";
 
 export interface DevOptions {
   encoding: string;
@@ -19,16 +19,6 @@ export interface DevOptions {
 
 const EXECUTOR_PATH = resolve(dirname(fileURLToPath(import.meta.url)), "../../../bin/berth-executor");
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 function describe(status: TaskStatus): string {
   const parts: string[] = [status.state];

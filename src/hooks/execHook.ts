@@ -15,7 +15,8 @@ import type { Hook, HookContext, LifecyclePhase, PrestartResult } from "../core/
 import type { ExitStatus } from "../process/exitStatus.js";
 import { SpawnError } from "../process/processErrors.js";
 import { ProcessTree } from "../process/processTree.js";
-import { signalGroup, waitGroupGone } from "../process/signalGroup.js";
+import { exitedOrAborted, killGroupNow } from "../process/killGroupNow.js";
+import { signalGroup } from "../process/signalGroup.js";
 import { spawnGroup, type GroupHandle } from "../process/spawnGroup.js";
 
 export interface ExecHookOptions {
@@ -60,7 +61,6 @@ const MAX_EXCERPT = 200;
 /** Longest BERTH_ENV line (a value may be a certificate or a key). */
 const MAX_ENV_LINE = 1024 * 1024;
 /** After SIGKILL, how long to wait for the group to vanish (uninterruptible sleep cannot be cut short). */
-const GONE_WAIT_MS = 5_000;
 /** After the group is gone, how long the output pipes may stay open (held by something that escaped the scan). */
 const OUTPUT_DRAIN_MS = 1_000;
 
@@ -200,7 +200,7 @@ async function runExec(
   let status: ExitStatus | "aborted";
   try {
     status = await exitedOrAborted(handle.exited, signal);
-    await killLeftovers(tree);
+    await killGroupNow(tree);
     await streams.closed(OUTPUT_DRAIN_MS);
   } finally {
     signal.removeEventListener("abort", onAbort);
@@ -222,33 +222,11 @@ function killNow(tree: ProcessTree): void {
   try {
     signalGroup(tree, "SIGKILL");
   } catch {
-    // EPERM (a setuid descendant): killLeftovers retries and gives up after its bound.
+    // EPERM (a setuid descendant): killGroupNow retries and gives up after its bound.
   }
 }
 
-/** SIGKILL whatever is left of the group and wait (bounded) until it is gone. Best effort: never throws. */
-async function killLeftovers(tree: ProcessTree): Promise<void> {
-  try {
-    if (signalGroup(tree, "SIGKILL").length === 0) return;
-    await waitGroupGone(tree, { signal: AbortSignal.timeout(GONE_WAIT_MS) });
-  } catch {
-    // A process that cannot die, or EPERM: nothing more a hook can do about it.
-  }
-}
 
-async function exitedOrAborted(exited: Promise<ExitStatus>, signal: AbortSignal): Promise<ExitStatus | "aborted"> {
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<"aborted">((resolve) => {
-    onAbort = () => resolve("aborted");
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([exited, aborted]);
-  } finally {
-    signal.removeEventListener("abort", onAbort!);
-  }
-}
 
 /** Feeds both pipes into their splitters; `closed` waits (bounded) for both to end, then flushes the last lines. */
 function pipe(out: Readable | null, outLines: LineSplitter, err: Readable | null, errLines: LineSplitter): { closed(ms: number): Promise<void> } {

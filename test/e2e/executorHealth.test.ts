@@ -2,22 +2,12 @@
 // on our local Mesos agent simulator, against a real HTTP server task.
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { describe, test } from "node:test";
 import type { TaskInput } from "../../src/agent/index.js";
 import { fixture } from "../helpers/fixtures.js";
 import { shellTask, statesOf, withBerth } from "../helpers/berthHarness.js";
+import { freePort } from "../../src/dev/freePort.js";
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 const variables = (env: Record<string, string>): { name: string; value: string }[] => Object.entries(env).map(([name, value]) => ({ name, value }));
 

@@ -5,11 +5,11 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { describe, test } from "node:test";
 import { BERTH_MAIN, taggedProcesses } from "../helpers/berthHarness.js";
 import { MarkerDir, fixture } from "../helpers/fixtures.js";
 import { waitFor, withTimeout } from "../helpers/waitFor.js";
+import { freePort } from "../../src/dev/freePort.js";
 
 interface Exit {
   code: number | null;
@@ -109,16 +109,6 @@ function outcomeOf(b: BerthProcess): Record<string, string> {
   return line;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 const sh = (script: string): string[] => ["/bin/sh", "-c", script];
 const waitLog = (b: BerthProcess, what: string, match: (line: Record<string, string>) => boolean, timeoutMs = 30_000): Promise<Record<string, string>> =>

@@ -2,9 +2,8 @@
 // setsid), so that a timeout or a stop can SIGKILL the command together with everything it started.
 import type { Readable } from "node:stream";
 import { ProcessTree } from "../../process/processTree.js";
-import { signalGroup, waitGroupGone } from "../../process/signalGroup.js";
+import { exitedOrAborted, killGroupNow } from "../../process/killGroupNow.js";
 import { spawnGroup, type GroupHandle } from "../../process/spawnGroup.js";
-import type { ExitStatus } from "../../process/exitStatus.js";
 import type { Probe, ProbeResult } from "./checkSpec.js";
 
 export type CommandProbe = Extract<Probe, { kind: "command" }>;
@@ -12,7 +11,6 @@ export type CommandProbe = Extract<Probe, { kind: "command" }>;
 /** How much of the command's output (stdout and stderr together) is kept for diagnostics. */
 const OUTPUT_TAIL_BYTES = 1024;
 /** After SIGKILL, how long to wait for the group to vanish (a process in uninterruptible sleep cannot die at once). */
-const GONE_WAIT_MS = 5_000;
 /** After the group is gone, how long the output pipes may stay open (held by something that escaped the scan). */
 const OUTPUT_DRAIN_MS = 1_000;
 
@@ -37,7 +35,7 @@ export async function probeCommand(probe: CommandProbe, signal: AbortSignal): Pr
   const output = new OutputTail([handle.stdout, handle.stderr]);
   const status = await exitedOrAborted(handle.exited, signal);
   // After a normal exit too: a check must not leave a process behind at every interval.
-  await killGroup(tree);
+  await killGroupNow(tree);
   await output.closed(OUTPUT_DRAIN_MS);
   if (status === "aborted") throw signal.reason;
 
@@ -50,29 +48,7 @@ export async function probeCommand(probe: CommandProbe, signal: AbortSignal): Pr
   return withOutput({ ok: exitCode === 0, message: `command exited with status ${exitCode}`, detail: { kind: "command", exitCode } });
 }
 
-async function exitedOrAborted(exited: Promise<ExitStatus>, signal: AbortSignal): Promise<ExitStatus | "aborted"> {
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<"aborted">((resolve) => {
-    onAbort = () => resolve("aborted");
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([exited, aborted]);
-  } finally {
-    signal.removeEventListener("abort", onAbort!);
-  }
-}
 
-/** SIGKILL whatever is left of the group and wait (bounded) until it is gone. Best effort: never throws. */
-async function killGroup(tree: ProcessTree): Promise<void> {
-  try {
-    if (signalGroup(tree, "SIGKILL").length === 0) return;
-    await waitGroupGone(tree, { signal: AbortSignal.timeout(GONE_WAIT_MS) });
-  } catch {
-    // EPERM (a setuid descendant) or a process that cannot die: nothing more a check can do about it.
-  }
-}
 
 /** Keeps the last OUTPUT_TAIL_BYTES of several streams, read as they come so that the command never blocks. */
 class OutputTail {
