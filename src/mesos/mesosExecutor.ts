@@ -85,7 +85,9 @@ export class MesosExecutor {
   readonly #log: Logger;
   readonly #random: () => number;
   readonly #connection: AgentConnection;
+  /** Tasks until their terminal update is acknowledged; then only their ids stay, in #finishedTasks. */
   readonly #tasks = new Map<string, TaskEntry>();
+  readonly #finishedTasks = new Set<string>();
   readonly #unacked = new UnackedUpdates();
   readonly #stop = new AbortController();
 
@@ -274,7 +276,7 @@ export class MesosExecutor {
     const fresh: TaskEntry[] = [];
     for (const info of infos) {
       const taskId = info.task_id.value;
-      if (this.#tasks.has(taskId) || fresh.some((e) => e.info.task_id.value === taskId)) {
+      if (this.#tasks.has(taskId) || this.#finishedTasks.has(taskId) || fresh.some((e) => e.info.task_id.value === taskId)) {
         this.#log.log("warn", "ignoring a second LAUNCH for a known task", { task: taskId });
         continue;
       }
@@ -376,6 +378,10 @@ export class MesosExecutor {
 
   #kill(taskId: string, graceNanos: number | undefined): void {
     const entry = this.#tasks.get(taskId);
+    if (!entry && this.#finishedTasks.has(taskId)) {
+      this.#log.log("info", "ignoring KILL for a task that has already ended", { task: taskId });
+      return;
+    }
     if (!entry) {
       // The agent only forwards kills for tasks it gave us; a lost LAUNCH must not leave the task hanging.
       this.#log.log("warn", "KILL for a task this executor never received", { task: taskId });
@@ -410,7 +416,14 @@ export class MesosExecutor {
       return;
     }
     const entry = this.#tasks.get(taskId);
-    if (entry) entry.acknowledged = true;
+    if (entry) {
+      entry.acknowledged = true;
+      // Its terminal update is acknowledged: nothing about the task is needed any more but its id.
+      if (entry.terminalKey !== undefined && !this.#unacked.has(entry.terminalKey)) {
+        this.#tasks.delete(taskId);
+        this.#finishedTasks.add(taskId);
+      }
+    }
     this.#maybeFinish();
   }
 
@@ -437,22 +450,30 @@ export class MesosExecutor {
 
   #maybeFinish(): void {
     if (!this.#finish) return;
-    const entries = [...this.#tasks.values()];
-    const running = entries.filter((e) => e.terminalKey === undefined);
-    if (running.length > 0) return;
-    if (entries.length === 0 && this.#shutdownReason === undefined) return;
-    const pending = entries.filter((e) => e.terminalKey !== undefined && this.#unacked.has(e.terminalKey));
-    if (pending.length === 0) {
+    let running = 0;
+    let pending = 0;
+    for (const entry of this.#tasks.values()) {
+      if (entry.terminalKey === undefined) running += 1;
+      else if (this.#unacked.has(entry.terminalKey)) pending += 1;
+    }
+    const neverHadTasks = this.#tasks.size === 0 && this.#finishedTasks.size === 0;
+    if (running > 0 || (neverHadTasks && this.#shutdownReason === undefined)) {
+      // Still busy (possibly with a task launched after the others ended): no deadline for acknowledgements.
+      clearTimeout(this.#ackTimer);
+      this.#ackTimer = undefined;
+      return;
+    }
+    if (pending === 0) {
       this.#finish(this.#agentLost ? 1 : 0);
       return;
     }
     if (this.#agentLost) {
-      this.#log.log("error", "exiting with unacknowledged terminal updates: the agent is gone", { pending: pending.length });
+      this.#log.log("error", "exiting with unacknowledged terminal updates: the agent is gone", { pending });
       this.#finish(1);
       return;
     }
     this.#ackTimer ??= setTimeout(() => {
-      this.#log.log("error", "terminal updates not acknowledged in time; exiting", { pending: pending.length, timeout_ms: ACK_TIMEOUT_MS });
+      this.#log.log("error", "terminal updates not acknowledged in time; exiting", { timeout_ms: ACK_TIMEOUT_MS });
       this.#finish?.(1);
     }, ACK_TIMEOUT_MS);
   }
