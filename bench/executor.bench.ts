@@ -11,9 +11,11 @@
 // Every agent record's `at` is performance.now() of this process. The task stamps its exit with bash's
 // $EPOCHREALTIME (wall clock, µs; a builtin, so nothing runs between the stamp and exit), which is converted to this
 // process's performance clock with an offset measured at an edge of Date.now().
+import { TAG_VARIABLE, taggedProcesses } from "../test/helpers/berthHarness.js";
+import { toPerfMs, wallClockOffsetMs } from "./benchClock.js";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
@@ -36,7 +38,6 @@ const REPO = fileURLToPath(new URL("../..", import.meta.url)); // dist/bench/ �
 const BERTH_MAIN = join(REPO, "dist", "src", "cli", "main.js");
 const BENCHMARKS_MD = join(REPO, "BENCHMARKS.md");
 // Not BERTH_*: Berth keeps its own variables out of tasks, and the tag must reach them for the leftover check.
-const TAG_VARIABLE = "BENCH_RUN_TAG";
 
 // The baseline for the executor's start: the same spawn path (through the agent), then one POST naming the
 // executor, on its own connection as Berth's SUBSCRIBE is.
@@ -60,27 +61,6 @@ function taskScript(fifo: string, stampFile: string): string {
   return `exec bash -c 'read -r _ < "$0"; printf %s "$EPOCHREALTIME" > "$1"; exit 0' '${fifo}' '${stampFile}'`;
 }
 
-/** Wall-clock ms minus (timeOrigin + performance.now()), taken at a tick of Date.now() so it is µs-precise. */
-function wallClockOffsetMs(): number {
-  const offsets: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const before = Date.now();
-    for (;;) {
-      const perf = performance.now();
-      const wall = Date.now();
-      if (wall !== before) {
-        offsets.push(wall - (performance.timeOrigin + perf));
-        break;
-      }
-    }
-  }
-  return summarize(offsets).median;
-}
-
-/** A wall-clock stamp (ms) on this process's performance.now() scale. */
-function toPerfMs(wallMs: number, offsetMs: number): number {
-  return wallMs - offsetMs - performance.timeOrigin;
-}
 
 function readStampMs(path: string): number {
   const text = readFileSync(path, "utf8").trim();
@@ -146,23 +126,6 @@ function spawnedOf(child: ChildProcess): Promise<number> {
   });
 }
 
-/** Live processes whose environment carries the run's tag (tasks included: they inherit it). */
-function taggedPids(tag: string): number[] {
-  const needle = Buffer.from(`${TAG_VARIABLE}=${tag}\0`);
-  const found: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      if (!readFileSync(`/proc/${name}/environ`).includes(needle)) continue;
-      const stat = readFileSync(`/proc/${name}/stat`, "latin1");
-      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-      if (state !== "Z" && state !== "X") found.push(Number(name));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
-}
 
 interface Samples {
   start: number[];
@@ -385,7 +348,7 @@ async function main(): Promise<void> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await agent?.stop();
-    leftovers = taggedPids(tag);
+    leftovers = taggedProcesses(tag).map((line) => Number(line.split(" ")[0]));
     for (const pid of leftovers) {
       try {
         process.kill(pid, "SIGKILL");

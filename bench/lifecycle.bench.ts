@@ -11,6 +11,7 @@
 // Every agent record's `at` is performance.now() of this process. The SIGTERM task stamps bash's $EPOCHREALTIME (wall
 // clock, µs) in its trap; the stamp is converted to this process's performance clock with an offset measured at an
 // edge of Date.now(), as bench/executor.bench.ts does (here keeping only tightly bracketed samples: see below).
+import { toPerfMs, wallClockOffsetMs } from "./benchClock.js";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -54,7 +55,6 @@ const BENCHMARKS_MD = join(repoRoot, "BENCHMARKS.md");
 const TAG_VARIABLE = "E2E_RUN_TAG";
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 /** Widest accepted bracket around a Date.now() tick when measuring the clock offset. */
-const OFFSET_BRACKET_MS = 0.05;
 const PORT_RANGE = { min: 20_000, max: 30_000 }; // below the ephemeral range, so probes' own sockets never take one
 
 // One request at a time, no keep-alive, no TERM handler (SIGTERM's default action ends it at once). It appends one
@@ -99,35 +99,6 @@ wait
 
 // ── clocks and /proc ─────────────────────────────────────────────────────────────────────────────────────────
 
-/**
- * Wall-clock ms minus (timeOrigin + performance.now()), taken where Date.now() ticks to the next ms. The tick lies
- * between the previous Date.now() call and this one; only samples where that bracket is under OFFSET_BRACKET_MS count
- * (a preemption inside it, likely on a loaded 2-core machine, would shift the offset by its length), median of 5.
- */
-function wallClockOffsetMs(): number {
-  const offsets: number[] = [];
-  for (let attempts = 0; offsets.length < 5; attempts++) {
-    if (attempts > 1000) throw new Error("could not measure the wall-clock offset (always preempted?)");
-    let previousBefore = performance.now();
-    const start = Date.now();
-    for (;;) {
-      const before = performance.now();
-      const wall = Date.now();
-      const after = performance.now();
-      if (wall !== start) {
-        if (after - previousBefore < OFFSET_BRACKET_MS) offsets.push(wall - (performance.timeOrigin + (previousBefore + after) / 2));
-        break;
-      }
-      previousBefore = before;
-    }
-  }
-  return summarize(offsets).median;
-}
-
-/** A wall-clock stamp (ms) on this process's performance.now() scale. */
-function toPerfMs(wallMs: number, offsetMs: number): number {
-  return wallMs - offsetMs - performance.timeOrigin;
-}
 
 function readStampMs(path: string): number {
   const text = readFileSync(path, "utf8").trim();

@@ -13,7 +13,7 @@ import { MarkerDir, repoRoot } from "./fixtures.js";
 
 export const BERTH_MAIN = join(repoRoot, "dist", "src", "cli", "main.js");
 // Not BERTH_*: Berth keeps its own variables out of tasks, and the tag must reach them.
-const TAG_VARIABLE = "E2E_RUN_TAG";
+export const TAG_VARIABLE = "E2E_RUN_TAG";
 
 /** Live (non-zombie) processes whose environment carries `tag`. */
 export function taggedProcesses(tag: string): string[] {
