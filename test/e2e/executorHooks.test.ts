@@ -1,11 +1,13 @@
 // External exec hooks configured by berth.hook.* labels, through the real `berth executor` on our local Mesos
 // agent simulator: environment from prestart, failures and deadlines, output in the executor's log.
 import assert from "node:assert/strict";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { TaskInput } from "../../src/agent/index.js";
+import { freePort } from "../../src/dev/freePort.js";
 import { fixture } from "../helpers/fixtures.js";
+import { waitFor } from "../helpers/waitFor.js";
 import { shellTask, statesOf, withBerth } from "../helpers/berthHarness.js";
 
 const hookLabels = (name: string, argv: string[], phases: string, timeoutSeconds?: number): { key: string; value: string }[] => [
@@ -78,5 +80,53 @@ describe("berth executor exec hooks (berth.hook.* labels) on the local agent sim
       const error = await executor.waitForUpdate((s) => s.state === "TASK_ERROR", { timeoutMs: 20_000 });
       assert.match(error.message ?? "", /berth\.hook\.a\.exec must be a JSON array/);
       assert.match(error.message ?? "", /berth\.hook\.b\.phases .*unknown: whenever/);
+    }));
+
+  test("berth.readiness.*: the healthy hook (registration) runs only once the task is ready", () =>
+    withBerth({}, async ({ executor, markers }) => {
+      const port = await freePort();
+      const registered = markers.file("registered");
+      const ready = markers.file("ready");
+      executor.launch(
+        withLabels(
+          shellTask("web", `exec node ${fixture("health-server.mjs")}`, {
+            command: { environment: { variables: [{ name: "PORT", value: String(port) }, { name: "READY_FILE", value: ready }, { name: "START_DELAY_MS", value: "1500" }] } },
+            discovery: { visibility: "FRAMEWORK", ports: { ports: [{ number: port, name: "http" }] } },
+          }),
+          [
+            { key: "berth.readiness.protocol", value: "http" },
+            { key: "berth.readiness.port-name", value: "http" },
+            { key: "berth.readiness.path", value: "/health" },
+            { key: "berth.readiness.interval-seconds", value: "0.1" },
+            ...hookLabels("register", ["/bin/sh", "-c", `test -s ${ready} && touch ${registered}`], "healthy"),
+          ],
+        ),
+      );
+      await executor.waitForUpdate((s) => s.state === "TASK_RUNNING", { timeoutMs: 20_000 });
+      await waitFor(() => existsSync(registered), { timeoutMs: 20_000, what: "the healthy hook" });
+      // The hook itself checked that the server had announced it was listening: it ran after readiness.
+      executor.kill("web");
+      await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 20_000 });
+      const log = readFileSync(join(executor.sandbox, "stderr"), "utf8");
+      assert.doesNotMatch(log, /healthy hook "register" failed/);
+    }));
+
+  test("berth.drain-seconds: the stop signal waits for the drain after the preKill hooks", () =>
+    withBerth({}, async ({ executor, markers }) => {
+      const deregistered = markers.file("deregistered");
+      executor.launch(
+        withLabels(
+          shellTask("t", `sh ${fixture("exits-later-on-sigterm.sh")} 0`, {
+            command: { environment: { variables: Object.entries(markers.env()).map(([name, value]) => ({ name, value })) } },
+          }),
+          [{ key: "berth.drain-seconds", value: "1" }, ...hookLabels("deregister", ["touch", deregistered], "preKill")],
+        ),
+      );
+      await executor.waitForUpdate((s) => s.state === "TASK_RUNNING", { timeoutMs: 20_000 });
+      await markers.pids("ready");
+      executor.kill("t");
+      await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 20_000 });
+      const drained = statSync(markers.file("term")).mtimeMs - statSync(deregistered).mtimeMs;
+      assert.ok(drained >= 950, `SIGTERM came ${drained} ms after the preKill hook: the 1 s drain was kept`);
     }));
 });
