@@ -20,6 +20,13 @@ describe("berth executor protocol on the local agent simulator", () => {
       assert.match(env, /^MESOS_EXECUTOR_ID=/m, "the rest of the executor's environment reaches the task");
     }));
 
+  test("CommandInfo.user: the task runs as that user when Berth runs as root", { skip: process.getuid?.() !== 0 ? "needs root" : false }, () =>
+    withBerth({}, async ({ executor }) => {
+      executor.launch(shellTask("as-nobody", 'test "$(id -un)" = nobody', { command: { user: "nobody" } }));
+      const done = await executor.waitForUpdate((s) => s.task_id.value === "as-nobody" && (s.state === "TASK_FINISHED" || s.state === "TASK_FAILED"), { timeoutMs: 20_000 });
+      assert.equal(done.state, "TASK_FINISHED", done.message);
+    }));
+
   test("finds the agent through MESOS_SLAVE_PID (/slave(1)/api/v1/executor) when MESOS_AGENT_ENDPOINT is absent", () =>
     withBerth({ launch: { env: { MESOS_AGENT_ENDPOINT: undefined } } }, async ({ executor }) => {
       executor.launch(shellTask("t", "exit 0"));

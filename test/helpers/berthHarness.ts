@@ -4,7 +4,7 @@
 // real agent).
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalAgent, type ExecutorHandle, type LaunchExecutorOptions, type LocalAgentOptions, type TaskInput } from "../../src/agent/index.js";
@@ -53,6 +53,8 @@ export interface BerthRunOptions {
  */
 export async function withBerth({ encoding = "json", agent: agentOptions = {}, launch = {} }: BerthRunOptions, body: (run: BerthRun) => Promise<void>): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), "berth-e2e-"));
+  // Like an agent's work dir: traversable by the users that tasks run as (CommandInfo.user).
+  chmodSync(workDir, 0o755);
   const markers = new MarkerDir();
   const tag = randomUUID();
   const agent = await LocalAgent.start({
