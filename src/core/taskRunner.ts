@@ -207,7 +207,7 @@ export class TaskRunner {
     this.#state = "killing";
     this.#killStarted();
     this.#emit(() => this.#events.onKilling?.());
-    this.#logger.log("info", "killing task", { signal: this.#spec.stopSignal, deadlineMs: this.#deadline! - this.#now() });
+    this.#logger.log("info", "killing task", { signal: this.#spec.stopSignal, deadline_ms: Math.round(this.#deadline! - this.#now()) });
     this.#signal(this.#spec.stopSignal);
   }
 
