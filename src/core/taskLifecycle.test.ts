@@ -797,43 +797,27 @@ describe("TaskLifecycle: kill path", () => {
     },
   );
 
-  it("cause shutdown → killed / shutdown, with a message naming it", async () => {
-    const h = harness(spec(script("exits-later-on-sigterm.sh", "0")));
-    h.lifecycle.start();
-    await markers.pids("ready");
-    h.lifecycle.kill({ cause: "shutdown" });
-    const outcome = await h.outcome();
-    assert.equal(outcome.state, "killed");
-    assert.equal(outcome.reason, "shutdown");
-    assert.equal(outcome.message, "Task killed because the executor is shutting down. Command exited with status 0");
-    assert.deepEqual(h.timeline.names("killing"), ["killing:shutdown"]);
-  });
-
-  it("cause group → killed / killed, with a message naming it", async () => {
-    const h = harness(spec(script("exits-later-on-sigterm.sh", "0")));
-    h.lifecycle.start();
-    await markers.pids("ready");
-    h.lifecycle.kill({ cause: "group" });
-    const outcome = await h.outcome();
-    assert.equal(outcome.state, "killed");
-    assert.equal(outcome.reason, "killed");
-    assert.equal(outcome.message, "Task killed with its task group. Command exited with status 0");
-    assert.deepEqual(h.timeline.names("killing"), ["killing:group"]);
-  });
-
-  it("cause health → failed / health_check_failed, with the detail in the message", async () => {
-    const h = harness(spec(script("exits-later-on-sigterm.sh", "0")));
-    h.lifecycle.start();
-    await markers.pids("ready");
-    h.lifecycle.kill({ cause: "health" }, "health check failed 3 times in a row: returned 503");
-    const outcome = await h.outcome();
-    assert.equal(outcome.state, "failed");
-    assert.equal(outcome.reason, "health_check_failed");
-    assert.equal(
-      outcome.message,
-      "Task killed because its health check failed: health check failed 3 times in a row: returned 503. Command exited with status 0",
-    );
-  });
+  for (const { cause, detail, state, reason, message } of [
+    { cause: "shutdown", detail: undefined, state: "killed", reason: "shutdown", message: "Task killed because the executor is shutting down. Command exited with status 0" },
+    { cause: "group", detail: undefined, state: "killed", reason: "killed", message: "Task killed with its task group. Command exited with status 0" },
+    {
+      cause: "health",
+      detail: "health check failed 3 times in a row: returned 503",
+      state: "failed",
+      reason: "health_check_failed",
+      message: "Task killed because its health check failed: health check failed 3 times in a row: returned 503. Command exited with status 0",
+    },
+  ] as const) {
+    it(`cause ${cause} → ${state} / ${reason}, with a message naming it`, async () => {
+      const h = harness(spec(script("exits-later-on-sigterm.sh", "0")));
+      h.lifecycle.start();
+      await markers.pids("ready");
+      h.lifecycle.kill({ cause }, detail);
+      const outcome = await h.outcome();
+      assert.deepEqual([outcome.state, outcome.reason, outcome.message], [state, reason, message]);
+      assert.deepEqual(h.timeline.names("killing"), [`killing:${cause}`]);
+    });
+  }
 
   it("maxCompletionTimeMs → killed (cause max_completion_time), failed / max_completion_time", async () => {
     const h = harness(spec(script("exits-later-on-sigterm.sh", "0")), { maxCompletionTimeMs: 400 });
