@@ -75,6 +75,13 @@ describe("berth executor health checks on the local agent simulator", () => {
       await executor.waitForExit({ timeoutMs: 20_000 });
     }));
 
+  test("an HTTP health check whose path does not start with / is invalid", () =>
+    withBerth({}, async ({ executor }) => {
+      executor.launch(shellTask("bad-path", "exec sleep 60", { health_check: { type: "HTTP", http: { port: 8080, path: "health" } } }));
+      const error = await executor.waitForUpdate((s) => s.state === "TASK_ERROR", { timeoutMs: 20_000 });
+      assert.match(error.message ?? "", /health_check.*path.*"\/"/);
+    }));
+
   test("an invalid health check, check and labels give TASK_ERROR listing every problem, before anything runs", () =>
     withBerth({}, async ({ executor, markers }) => {
       const ran = markers.file("ran");

@@ -2,6 +2,7 @@
 // running real processes with real signals. Leftover processes are checked in /proc after every test.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { isLive, readProcStat } from "../../src/process/procStat.js";
 import { fixture } from "../helpers/fixtures.js";
 import { killPolicy, shellTask, statesOf, withBerth } from "../helpers/berthHarness.js";
 
@@ -175,5 +176,22 @@ describe("berth executor kill path on the local agent simulator", () => {
       const killed = executor.updates("stubborn").at(-1)?.status;
       assert.equal(killed?.state, "TASK_KILLED");
       assert.match(killed?.message ?? "", /SIGKILL/);
+    }));
+
+  test("a grandchild that escaped the task's session with setsid is found and stopped before TASK_KILLED", () =>
+    withBerth({}, async ({ executor, markers }) => {
+      executor.launch(
+        shellTask("escape", `sh ${fixture("setsid-grandchild.sh")}`, {
+          command: { environment: { variables: Object.entries(markers.env({ CHILD_DELAY: "0" })).map(([name, value]) => ({ name, value })) } },
+          kill_policy: killPolicy(20_000),
+        }),
+      );
+      await executor.waitForUpdate((s) => s.state === "TASK_RUNNING", { timeoutMs: 20_000 });
+      const [escapee] = await markers.pids("ready");
+      executor.kill("escape");
+      await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 20_000 });
+      assert.ok(markers.exists("term"), "the escaped grandchild got the stop signal too");
+      const stat = readProcStat(escapee as number);
+      assert.ok(!stat || !isLive(stat), "the escaped grandchild is gone when TASK_KILLED is sent");
     }));
 });
