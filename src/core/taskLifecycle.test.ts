@@ -423,7 +423,8 @@ describe("TaskLifecycle: error policy of the other phases", () => {
   it("a healthy hook's error kills the task (cause hook), which fails with the hook's message", async () => {
     const timeline = new Timeline();
     const list = hooks(timeline, {
-      consul: { healthy: { fail: "register failed: 503 from 127.0.0.1:8500" }, preKill: true, exited: true, stop: true },
+      // The registration fails once the task is ready (its SIGTERM trap in place), as a real one would.
+      consul: { healthy: { run: async () => void (await markers.pids("ready")), fail: "register failed: 503 from 127.0.0.1:8500" }, preKill: true, exited: true, stop: true },
     });
     const h = harness(spec(script("exits-later-on-sigterm.sh", "0")), { hooks: list }, timeline);
     h.lifecycle.start();
