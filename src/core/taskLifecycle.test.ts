@@ -4,12 +4,12 @@
 // as "well under the alternative" (a test that finishes in seconds proves a 30 s+ wait was not taken).
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { afterEach, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { fixture, MarkerDir } from "../../test/helpers/fixtures.js";
 import { freePort } from "../../test/helpers/health/healthServer.js";
 import { fakeHook, gate, type FakeHook, type PhaseBehaviours } from "../../test/helpers/lifecycle/fakeHook.js";
 import { Timeline, timelineLogger } from "../../test/helpers/lifecycle/timeline.js";
-import { LeftoverGuard } from "../../test/helpers/leftovers.js";
+import { checkEachTest, LeftoverGuard } from "../../test/helpers/leftovers.js";
 import { waitFor, withTimeout } from "../../test/helpers/waitFor.js";
 import type { CheckSpec, HealthCheckSpec } from "./health/index.js";
 import type { LifecyclePhase } from "./hook.js";
@@ -18,14 +18,7 @@ import type { CommandSpec, TaskSpec } from "./taskSpec.js";
 
 const guard = new LeftoverGuard();
 let markers: MarkerDir;
-beforeEach(() => (markers = new MarkerDir()));
-afterEach(() => {
-  try {
-    guard.assertNone();
-  } finally {
-    markers.remove();
-  }
-});
+checkEachTest(guard, (fresh) => (markers = fresh));
 
 /** A grace long enough that a test finishing well before it proves the grace was not waited for. */
 const LONG_GRACE_MS = 60_000;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { fixture, MarkerDir } from "../../test/helpers/fixtures.js";
-import { LeftoverGuard } from "../../test/helpers/leftovers.js";
+import { checkEachTest, LeftoverGuard } from "../../test/helpers/leftovers.js";
 import { waitFor, withTimeout } from "../../test/helpers/waitFor.js";
 import { readProcStat } from "../process/procStat.js";
 import { TaskRunner, type TaskOutcome } from "./taskRunner.js";
@@ -9,14 +9,7 @@ import type { CommandSpec, TaskSpec } from "./taskSpec.js";
 
 const guard = new LeftoverGuard();
 let markers: MarkerDir;
-beforeEach(() => (markers = new MarkerDir()));
-afterEach(() => {
-  try {
-    guard.assertNone();
-  } finally {
-    markers.remove();
-  }
-});
+checkEachTest(guard, (fresh) => (markers = fresh));
 
 /** A grace long enough that a test finishing well before it proves the grace was not waited for. */
 const LONG_GRACE_MS = 60_000;

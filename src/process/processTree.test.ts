@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { fixture, MarkerDir } from "../../test/helpers/fixtures.js";
-import { LeftoverGuard } from "../../test/helpers/leftovers.js";
+import { checkEachTest, LeftoverGuard } from "../../test/helpers/leftovers.js";
 import { waitFor, withTimeout } from "../../test/helpers/waitFor.js";
 import { listProcStats, parseProcStat, readProcStat } from "./procStat.js";
 import { ProcessTree } from "./processTree.js";
@@ -10,14 +10,7 @@ import { spawnGroup, type GroupHandle } from "./spawnGroup.js";
 
 const guard = new LeftoverGuard();
 let markers: MarkerDir;
-beforeEach(() => (markers = new MarkerDir()));
-afterEach(() => {
-  try {
-    guard.assertNone();
-  } finally {
-    markers.remove();
-  }
-});
+checkEachTest(guard, (fresh) => (markers = fresh));
 
 async function start(script: string, ...args: string[]): Promise<GroupHandle> {
   const handle = await spawnGroup(

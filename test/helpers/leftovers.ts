@@ -2,6 +2,8 @@
 // pids it learnt from markers, or below any of those. Deliberately independent of src/process (it checks that code).
 // Leftovers are SIGKILLed so that one failing test does not disturb the next.
 import { readFileSync, readdirSync } from "node:fs";
+import { afterEach, beforeEach } from "node:test";
+import { MarkerDir } from "./fixtures.js";
 
 interface Proc {
   pid: number;
@@ -79,4 +81,17 @@ export class LeftoverGuard {
     this.#pids.clear();
     if (left.length > 0) throw new Error(`Processes left behind: ${left.join("; ")}`);
   }
+}
+
+/** Per test: a fresh MarkerDir handed to `use`; afterwards, nothing `guard` watches may be left, and the dir goes. */
+export function checkEachTest(guard: LeftoverGuard, use: (markers: MarkerDir) => void): void {
+  let markers: MarkerDir | undefined;
+  beforeEach(() => use((markers = new MarkerDir())));
+  afterEach(() => {
+    try {
+      guard.assertNone();
+    } finally {
+      markers?.remove();
+    }
+  });
 }

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { get as httpsGet } from "node:https";
-import { after, afterEach, before, beforeEach, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { MarkerDir } from "../../../test/helpers/fixtures.js";
-import { LeftoverGuard } from "../../../test/helpers/leftovers.js";
+import { checkEachTest, LeftoverGuard } from "../../../test/helpers/leftovers.js";
 import { waitFor, withTimeout } from "../../../test/helpers/waitFor.js";
 import type { Probe } from "./checkSpec.js";
 import { MAX_REDIRECTS } from "./probeHttp.js";
@@ -13,16 +13,7 @@ import { freePort, startHealthServer, type HealthServer } from "../../../test/he
 
 const guard = new LeftoverGuard();
 let markers: MarkerDir;
-beforeEach(() => {
-  markers = new MarkerDir();
-});
-afterEach(() => {
-  try {
-    guard.assertNone();
-  } finally {
-    markers.remove();
-  }
-});
+checkEachTest(guard, (fresh) => (markers = fresh));
 
 /** Every probe in these tests must settle well within this, whatever it does. */
 const settled = <T>(p: Promise<T>): Promise<T> => withTimeout(p, 15_000, "the probe to settle");
