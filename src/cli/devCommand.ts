@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LocalAgent } from "../agent/localAgent.js";
 import { AppDefinitionError, marathonTaskInfo, parseMarathonApp } from "../dev/marathonApp.js";
+import { LineSplitter } from "../logs/lineSplitter.js";
 import { isTerminalState, type TaskStatus } from "../mesos/types.js";
 import { freePort } from "../dev/freePort.js";
 
@@ -19,6 +20,15 @@ export interface DevOptions {
 
 const EXECUTOR_PATH = resolve(dirname(fileURLToPath(import.meta.url)), "../../../bin/berth-executor");
 
+
+const dim = (text: string): string => (process.stderr.isTTY ? `\x1b[2m${text}\x1b[22m` : text);
+
+/** "berth: ts=… level=info msg=… executor=… task=… k=v" → "  executor: msg k=v" (the timeline already has the time). */
+function executorLine(line: string): string {
+  if (!line.startsWith("berth: ")) return line;
+  const fields = line.slice("berth: ".length).replace(/\b(ts|executor)=\S+ ?/g, "").replace(/^level=info /, "");
+  return dim(`            executor: ${fields}`);
+}
 
 function describe(status: TaskStatus): string {
   const parts: string[] = [status.state];
@@ -76,12 +86,14 @@ export async function devCommand(appPath: string, { encoding, stopAfter }: DevOp
       executorPath: EXECUTOR_PATH,
       frameworkId: agent.frameworkId,
     });
+    // The task shares the executor's stderr: show the executor's own diagnostics as such, the task's lines as they are.
+    const stderrLines = new LineSplitter((line, continues) => process.stderr.write(`${executorLine(line)}${continues ? "" : "\n"}`));
     const executorInfo = task.executor!;
     const executor = agent.launchExecutor({
       executorInfo,
       command: { shell: executorInfo.command!.value! },
       env: { BERTH_MESOS_ENCODING: encoding },
-      onOutput: (stream, chunk) => (stream === "stdout" ? process.stdout : process.stderr).write(chunk),
+      onOutput: (stream, chunk) => (stream === "stdout" ? process.stdout.write(chunk) : stderrLines.push(chunk)),
     });
     executor.launch(task);
     out(`${elapsed()}  agent ${agent.endpoint}: launching ${app.id} as task ${taskId} (sandbox ${executor.sandbox})`);

@@ -9,7 +9,7 @@ import { TaskLifecycle, type LifecycleOutcome } from "../core/taskLifecycle.js";
 import type { TaskOutcome } from "../core/taskOutcome.js";
 import type { TaskSpec } from "../core/taskSpec.js";
 import { readProcStat } from "../process/procStat.js";
-import { ExecHookError, LineSplitter, execHook } from "./execHook.js";
+import { ExecHookError, execHook } from "./execHook.js";
 
 const guard = new LeftoverGuard();
 let markers: MarkerDir;
@@ -216,26 +216,6 @@ describe("execHook", () => {
     const failed = await settled(runLifecycle(spec, [failing]));
     assert.equal(failed.reason, "hook_failed");
     assert.equal(failed.message, 'prestart hook "check-cert" failed: /bin/sh exited with status 4: certificate expired');
-  });
-});
-
-describe("LineSplitter", () => {
-  it("splits across chunks, keeps UTF-8 characters whole and cuts very long lines into pieces", () => {
-    const got: [string, boolean][] = [];
-    const splitter = new LineSplitter((piece, continues) => got.push([piece, continues]));
-    const euro = Buffer.from("€");
-    splitter.push(Buffer.concat([Buffer.from("a"), euro.subarray(0, 1)]));
-    splitter.push(Buffer.concat([euro.subarray(1), Buffer.from("b\r\nc")]));
-    splitter.push(Buffer.from(`\n${"x".repeat(5000)}\nlast`));
-    splitter.end();
-    splitter.end();
-    assert.deepEqual(got, [
-      ["a€b", false],
-      ["c", false],
-      ["x".repeat(4096), true],
-      ["x".repeat(904), false],
-      ["last", false],
-    ]);
   });
 });
 

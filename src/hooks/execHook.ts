@@ -8,9 +8,9 @@
 //   exit ≠ 0 ──▶ reject "exited with status N: <last stderr line>"
 //
 // A hook's processes never outlive its call: whatever it left running in its group is SIGKILLed once it exits.
-import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
 import { BerthError } from "../berthError.js";
+import { LineSplitter } from "../logs/lineSplitter.js";
 import type { Hook, HookContext, LifecyclePhase, PrestartResult } from "../core/hook.js";
 import type { ExitStatus } from "../process/exitStatus.js";
 import { SpawnError } from "../process/processErrors.js";
@@ -56,7 +56,6 @@ export const PHASES: readonly LifecyclePhase[] = ["prestart", "poststart", "heal
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ENV_PREFIX = "BERTH_ENV ";
 /** Longest line passed to `output` (longer ones are cut), and longest stderr excerpt in an error message. */
-const MAX_LINE = 4096;
 const MAX_EXCERPT = 200;
 /** Longest BERTH_ENV line (a value may be a certificate or a key). */
 const MAX_ENV_LINE = 1024 * 1024;
@@ -250,45 +249,4 @@ function pipe(out: Readable | null, outLines: LineSplitter, err: Readable | null
       }
     },
   };
-}
-
-/**
- * Text lines as they arrive (UTF-8 safe across chunks, "\r\n" accepted). A line longer than MAX_LINE is passed on in
- * pieces (`continues`: more of the same line follows), so that a program printing without newlines cannot make Berth
- * buffer without bound.
- */
-export class LineSplitter {
-  readonly #decoder = new StringDecoder("utf8");
-  readonly #onLine: (piece: string, continues: boolean) => void;
-  #pending = "";
-
-  constructor(onLine: (piece: string, continues: boolean) => void) {
-    this.#onLine = onLine;
-  }
-
-  push(chunk: Buffer): void {
-    this.#pending += this.#decoder.write(chunk);
-    let newline: number;
-    while ((newline = this.#pending.indexOf("\n")) >= 0) {
-      this.#emit(this.#pending.slice(0, newline));
-      this.#pending = this.#pending.slice(newline + 1);
-    }
-    while (this.#pending.length > MAX_LINE) {
-      this.#onLine(this.#pending.slice(0, MAX_LINE), true);
-      this.#pending = this.#pending.slice(MAX_LINE);
-    }
-  }
-
-  /** Emits a last line that had no newline. Idempotent. */
-  end(): void {
-    this.#pending += this.#decoder.end();
-    if (this.#pending !== "") this.#emit(this.#pending);
-    this.#pending = "";
-  }
-
-  #emit(raw: string): void {
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    for (let i = MAX_LINE; i < line.length; i += MAX_LINE) this.#onLine(line.slice(i - MAX_LINE, i), true);
-    this.#onLine(line.slice(Math.max(0, Math.ceil(line.length / MAX_LINE) - 1) * MAX_LINE), false);
-  }
 }
