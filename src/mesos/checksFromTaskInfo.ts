@@ -76,6 +76,14 @@ function probeOf(
   }
 }
 
+/** Mesos validation: the time fields of a check must not be negative. */
+function requireNonNegative<T extends object>(where: string, check: T, fields: readonly (keyof T & string)[], problems: string[]): void {
+  for (const field of fields) {
+    const value = check[field];
+    if (typeof value === "number" && !(value >= 0)) problems.push(`${where}.${field} must be >= 0, got ${value}`);
+  }
+}
+
 function prefixed(where: string, list: readonly string[]): string[] {
   return list.map((problem) => `${where}: ${problem}`);
 }
@@ -84,13 +92,7 @@ export function healthCheckToSpec(check: HealthCheck, context: CheckContext, pro
   const where = "TaskInfo.health_check";
   const before = problems.length;
   const probe = probeOf(check, check.command, where, context, problems);
-  const numbers: [string, number | undefined][] = [
-    ["delay_seconds", check.delay_seconds],
-    ["interval_seconds", check.interval_seconds],
-    ["timeout_seconds", check.timeout_seconds],
-    ["grace_period_seconds", check.grace_period_seconds],
-  ];
-  for (const [name, value] of numbers) if (value !== undefined && !(value >= 0)) problems.push(`${where}.${name} must be >= 0, got ${value}`);
+  requireNonNegative(where, check, ["delay_seconds", "interval_seconds", "timeout_seconds", "grace_period_seconds"], problems);
   if (!probe || problems.length > before) return undefined;
   const spec: HealthCheckSpec = {
     probe,
@@ -109,13 +111,7 @@ export function checkInfoToSpec(check: CheckInfo, context: CheckContext, problem
   const where = "TaskInfo.check";
   const before = problems.length;
   const probe = probeOf({ ...check, http: check.http }, check.command?.command, where, context, problems);
-  for (const [name, value] of [
-    ["delay_seconds", check.delay_seconds],
-    ["interval_seconds", check.interval_seconds],
-    ["timeout_seconds", check.timeout_seconds],
-  ] as const) {
-    if (value !== undefined && !(value >= 0)) problems.push(`${where}.${name} must be >= 0, got ${value}`);
-  }
+  requireNonNegative(where, check, ["delay_seconds", "interval_seconds", "timeout_seconds"], problems);
   if (!probe || problems.length > before) return undefined;
   const spec: CheckSpec = {
     probe,

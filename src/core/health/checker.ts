@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from "../../logger.js";
 import type { CheckSpec, CheckStatus, ProbeResult } from "./checkSpec.js";
 import { systemClock, type Clock } from "./clock.js";
 import { InvalidCheckSpecError } from "./healthErrors.js";
-import { ProbeLoop } from "./probeLoop.js";
+import { ProbeLoop, startUnlessAborted } from "./probeLoop.js";
 import { emptyStatus } from "./probeResult.js";
 import { runProbe as realRunProbe, type ProbeRunner } from "./runProbe.js";
 import { validateCheckSpec } from "./validateProbe.js";
@@ -52,10 +52,7 @@ export class Checker {
 
   start(): void {
     if (this.#stopped || this.#loop.running) return;
-    const { signal } = this.#options;
-    if (signal?.aborted) return void this.stop();
-    signal?.addEventListener("abort", () => void this.stop(), { once: true });
-    this.#loop.start();
+    startUnlessAborted(this.#loop, this.#options.signal, () => void this.stop());
   }
 
   /** No status after this call; an in-flight probe is aborted; resolves once it has cleaned up. Idempotent. */

@@ -101,3 +101,10 @@ export class ProbeLoop {
     this.#schedule(this.#options.intervalMs);
   }
 }
+
+/** Starts `loop` for a checker whose `signal` may stop it: at once if it already aborted, else when it aborts. */
+export function startUnlessAborted(loop: ProbeLoop, signal: AbortSignal | undefined, stop: () => void): void {
+  if (signal?.aborted) return stop();
+  signal?.addEventListener("abort", stop, { once: true });
+  loop.start();
+}
