@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { fixture, MarkerDir } from "../../test/helpers/fixtures.js";
+import { fixture, MarkerDir, fixtureCommand, LONG_GRACE_MS, markerTaskSpec } from "../../test/helpers/fixtures.js";
 import { freePort } from "../../test/helpers/health/healthServer.js";
 import { fakeHook, gate, type FakeHook, type PhaseBehaviours } from "../../test/helpers/lifecycle/fakeHook.js";
 import { Timeline, timelineLogger } from "../../test/helpers/lifecycle/timeline.js";
@@ -20,14 +20,12 @@ const guard = new LeftoverGuard();
 let markers: MarkerDir;
 checkEachTest(guard, (fresh) => (markers = fresh));
 
-/** A grace long enough that a test finishing well before it proves the grace was not waited for. */
-const LONG_GRACE_MS = 60_000;
 /** "Well under the alternative": the waits that tests prove were not taken are 30 s or more (or forever). */
 const QUICK_MS = 10_000;
 /** mtime comes from a coarse kernel clock (a few ms behind): lower bounds measured with it get this much slack. */
 const MTIME_SLACK_MS = 25;
 
-const script = (name: string, ...args: string[]): CommandSpec => ({ kind: "argv", file: "/bin/sh", args: [fixture(name), ...args] });
+const script = fixtureCommand;
 
 /** A task that runs until a hook (or the test) creates the marker "go" in its cwd, then exits with `code`. */
 const untilGo = (code = 0): CommandSpec => ({ kind: "shell", script: `while [ ! -e go ]; do sleep 0.02; done; exit ${code}` });
@@ -40,18 +38,7 @@ function serverTask(port: number, env: Record<string, string> = {}): TaskSpec {
   );
 }
 
-function spec(command: CommandSpec, more: Partial<TaskSpec> = {}): TaskSpec {
-  return {
-    taskId: "task-1",
-    name: "test task",
-    command,
-    env: markers.env(),
-    cwd: markers.path,
-    killGracePeriodMs: LONG_GRACE_MS,
-    stopSignal: "SIGTERM",
-    ...more,
-  };
-}
+const spec = (command: CommandSpec, more: Partial<TaskSpec> = {}): TaskSpec => markerTaskSpec(markers, command, more);
 
 interface HookOutput {
   readonly hook: string;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fixture, MarkerDir } from "../../test/helpers/fixtures.js";
+import { fixture, MarkerDir, fixtureCommand, LONG_GRACE_MS, markerTaskSpec } from "../../test/helpers/fixtures.js";
 import { checkEachTest, LeftoverGuard } from "../../test/helpers/leftovers.js";
 import { waitFor, withTimeout } from "../../test/helpers/waitFor.js";
 import { readProcStat } from "../process/procStat.js";
@@ -11,27 +11,9 @@ const guard = new LeftoverGuard();
 let markers: MarkerDir;
 checkEachTest(guard, (fresh) => (markers = fresh));
 
-/** A grace long enough that a test finishing well before it proves the grace was not waited for. */
-const LONG_GRACE_MS = 60_000;
+const script = fixtureCommand;
 
-const script = (name: string, ...args: string[]): CommandSpec => ({
-  kind: "argv",
-  file: "/bin/sh",
-  args: [fixture(name), ...args],
-});
-
-function spec(command: CommandSpec, more: Partial<TaskSpec> = {}): TaskSpec {
-  return {
-    taskId: "task-1",
-    name: "test task",
-    command,
-    env: markers.env(),
-    cwd: markers.path,
-    killGracePeriodMs: LONG_GRACE_MS,
-    stopSignal: "SIGTERM",
-    ...more,
-  };
-}
+const spec = (command: CommandSpec, more: Partial<TaskSpec> = {}): TaskSpec => markerTaskSpec(markers, command, more);
 
 type Killed = Extract<TaskOutcome, { state: "killed" }>;
 function assertKilled(result: TaskOutcome): asserts result is Killed {

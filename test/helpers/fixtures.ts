@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { CommandSpec, TaskSpec } from "../../src/core/taskSpec.js";
 import { waitFor } from "./waitFor.js";
 
 /** The repository root: the nearest ancestor of this file with a package.json (works from src and from dist). */
@@ -51,4 +52,26 @@ export class MarkerDir {
   remove(): void {
     rmSync(this.path, { recursive: true, force: true });
   }
+}
+
+/** A grace long enough that a test finishing well before it proves the grace was not waited for. */
+export const LONG_GRACE_MS = 60_000;
+
+/** A fixture script run by /bin/sh (the build does not keep exec bits). */
+export function fixtureCommand(name: string, ...args: string[]): CommandSpec {
+  return { kind: "argv", file: "/bin/sh", args: [fixture(name), ...args] };
+}
+
+/** A TaskSpec running in `markers`' dir with its marker environment and a long grace. */
+export function markerTaskSpec(markers: MarkerDir, command: CommandSpec, more: Partial<TaskSpec> = {}): TaskSpec {
+  return {
+    taskId: "task-1",
+    name: "test task",
+    command,
+    env: markers.env(),
+    cwd: markers.path,
+    killGracePeriodMs: LONG_GRACE_MS,
+    stopSignal: "SIGTERM",
+    ...more,
+  };
 }
