@@ -495,61 +495,44 @@ describe("TaskLifecycle: kill path", () => {
     assert.equal(h.logs.has("draining before the stop signal"), false, "no drain");
   });
 
-  it(
-    "a task that exits during preKill (after kill()) ends killed, not finished",
-    async () => {
-      const timeline = new Timeline();
-      const task: { h?: Harness } = {};
-      const list = hooks(timeline, {
-        graceful: {
-          preKill: {
-            run: async (context) => {
-              process.kill(-task.h!.pid(), "SIGTERM");
-              await context.exited;
-            },
+  /** kill() while a preKill hook of `name` makes the task exit (a graceful request) and waits for it. */
+  async function killExitingDuringPreKill(name: string, extra: PhaseBehaviours = {}, delayMs?: number): Promise<{ outcome: LifecycleOutcome; timeline: Timeline }> {
+    const timeline = new Timeline();
+    const task: { h?: Harness } = {};
+    const list = hooks(timeline, {
+      [name]: {
+        preKill: {
+          run: async (context) => {
+            process.kill(-task.h!.pid(), "SIGTERM");
+            await context.exited;
           },
+          ...(delayMs !== undefined ? { delayMs } : {}),
         },
-      });
-      const h = (task.h = harness(spec(script("exits-later-on-sigterm.sh", "0")), { hooks: list }, timeline));
-      h.lifecycle.start();
-      await markers.pids("ready");
-      h.lifecycle.kill();
-      const outcome = await h.outcome();
-      await timeline.wait("graceful.preKill.end");
-      assert.equal(outcome.state, "killed", outcome.message);
-      assert.equal(outcome.reason, "killed");
-    },
-  );
+        ...extra,
+      },
+    });
+    const h = (task.h = harness(spec(script("exits-later-on-sigterm.sh", "0")), { hooks: list }, timeline));
+    h.lifecycle.start();
+    await markers.pids("ready");
+    h.lifecycle.kill();
+    const outcome = await h.outcome();
+    await timeline.wait(`${name}.preKill.end`);
+    return { outcome, timeline };
+  }
 
-  it(
-    "exited and stop hooks wait for the preKill hooks even when the task exits during preKill",
-    async () => {
-      const timeline = new Timeline();
-      const task: { h?: Harness } = {};
-      const list = hooks(timeline, {
-        consul: {
-          preKill: {
-            run: async (context) => {
-              process.kill(-task.h!.pid(), "SIGTERM");
-              await context.exited;
-            },
-            delayMs: 300, // then confirms the deregistration
-          },
-          exited: true,
-          stop: true,
-        },
-      });
-      const h = (task.h = harness(spec(script("exits-later-on-sigterm.sh", "0")), { hooks: list }, timeline));
-      h.lifecycle.start();
-      await markers.pids("ready");
-      h.lifecycle.kill();
-      await h.outcome();
-      await timeline.wait("consul.preKill.end");
-      assertBefore(timeline, "consul.preKill.end", "consul.exited");
-      assertBefore(timeline, "consul.preKill.end", "consul.stop");
-      assertBefore(timeline, "consul.preKill.end", "outcome");
-    },
-  );
+  it("a task that exits during preKill (after kill()) ends killed, not finished", async () => {
+    const { outcome } = await killExitingDuringPreKill("graceful");
+    assert.equal(outcome.state, "killed", outcome.message);
+    assert.equal(outcome.reason, "killed");
+  });
+
+  it("exited and stop hooks wait for the preKill hooks even when the task exits during preKill", async () => {
+    // The hook confirms the deregistration 300 ms after the task is gone.
+    const { timeline } = await killExitingDuringPreKill("consul", { exited: true, stop: true }, 300);
+    assertBefore(timeline, "consul.preKill.end", "consul.exited");
+    assertBefore(timeline, "consul.preKill.end", "consul.stop");
+    assertBefore(timeline, "consul.preKill.end", "outcome");
+  });
 
   it(
     "preKill hooks start only once a healthy hook in flight (registration) has settled",
