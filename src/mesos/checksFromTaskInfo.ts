@@ -84,6 +84,13 @@ function requireNonNegative<T extends object>(where: string, check: T, fields: r
   }
 }
 
+/** The spec if the core accepts it, else undefined with its problems recorded. */
+function validated<T extends HealthCheckSpec | CheckSpec>(where: string, spec: T, problems: string[]): T | undefined {
+  const invalid = prefixed(where, validateCheckSpec(spec));
+  problems.push(...invalid);
+  return invalid.length === 0 ? spec : undefined;
+}
+
 function prefixed(where: string, list: readonly string[]): string[] {
   return list.map((problem) => `${where}: ${problem}`);
 }
@@ -94,32 +101,26 @@ export function healthCheckToSpec(check: HealthCheck, context: CheckContext, pro
   const probe = probeOf(check, check.command, where, context, problems);
   requireNonNegative(where, check, ["delay_seconds", "interval_seconds", "timeout_seconds", "grace_period_seconds"], problems);
   if (!probe || problems.length > before) return undefined;
-  const spec: HealthCheckSpec = {
+  return validated(where, {
     probe,
     delayMs: seconds(check.delay_seconds, MESOS_HEALTH_DEFAULTS.delayMs),
     intervalMs: seconds(check.interval_seconds, MESOS_HEALTH_DEFAULTS.intervalMs),
     timeoutMs: seconds(check.timeout_seconds, MESOS_HEALTH_DEFAULTS.timeoutMs),
     consecutiveFailures: check.consecutive_failures ?? MESOS_HEALTH_DEFAULTS.consecutiveFailures,
     gracePeriodMs: seconds(check.grace_period_seconds, MESOS_HEALTH_DEFAULTS.gracePeriodMs),
-  };
-  const invalid = prefixed(where, validateCheckSpec(spec));
-  problems.push(...invalid);
-  return invalid.length === 0 ? spec : undefined;
+  }, problems);
 }
 
 export function checkInfoToSpec(check: CheckInfo, context: CheckContext, problems: string[]): CheckSpec | undefined {
   const where = "TaskInfo.check";
   const before = problems.length;
-  const probe = probeOf({ ...check, http: check.http }, check.command?.command, where, context, problems);
+  const probe = probeOf(check, check.command?.command, where, context, problems);
   requireNonNegative(where, check, ["delay_seconds", "interval_seconds", "timeout_seconds"], problems);
   if (!probe || problems.length > before) return undefined;
-  const spec: CheckSpec = {
+  return validated(where, {
     probe,
     delayMs: seconds(check.delay_seconds, MESOS_CHECK_DEFAULTS.delayMs),
     intervalMs: seconds(check.interval_seconds, MESOS_CHECK_DEFAULTS.intervalMs),
     timeoutMs: seconds(check.timeout_seconds, MESOS_CHECK_DEFAULTS.timeoutMs),
-  };
-  const invalid = prefixed(where, validateCheckSpec(spec));
-  problems.push(...invalid);
-  return invalid.length === 0 ? spec : undefined;
+  }, problems);
 }
