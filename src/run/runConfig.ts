@@ -191,14 +191,21 @@ export function runTaskFromConfig(config: RunConfig, { argv, processEnv, cwd, na
     problems.push(...validateCheckSpec(check).map((p) => `${where}: ${p}`));
     return check;
   };
+  // The scheduling fields every kind of check shares, in ms, with that kind's defaults.
+  const timing = (
+    config: { delaySeconds?: number | undefined; intervalSeconds?: number | undefined; timeoutSeconds?: number | undefined },
+    defaults: { delayMs: number; intervalMs: number; timeoutMs: number },
+  ): { delayMs: number; intervalMs: number; timeoutMs: number } => ({
+    delayMs: ms(config.delaySeconds, defaults.delayMs),
+    intervalMs: ms(config.intervalSeconds, defaults.intervalMs),
+    timeoutMs: ms(config.timeoutSeconds, defaults.timeoutMs),
+  });
   const checks: { -readonly [K in keyof LifecycleChecks]: LifecycleChecks[K] } = {};
   const { healthCheck, readinessCheck, check } = config;
   if (healthCheck) {
     checks.liveness = checked("healthCheck", {
       probe: probeOf(healthCheck, spec),
-      delayMs: ms(healthCheck.delaySeconds, MESOS_HEALTH_DEFAULTS.delayMs),
-      intervalMs: ms(healthCheck.intervalSeconds, MESOS_HEALTH_DEFAULTS.intervalMs),
-      timeoutMs: ms(healthCheck.timeoutSeconds, MESOS_HEALTH_DEFAULTS.timeoutMs),
+      ...timing(healthCheck, MESOS_HEALTH_DEFAULTS),
       consecutiveFailures: healthCheck.consecutiveFailures ?? MESOS_HEALTH_DEFAULTS.consecutiveFailures,
       gracePeriodMs: ms(healthCheck.gracePeriodSeconds, MESOS_HEALTH_DEFAULTS.gracePeriodMs),
     });
@@ -206,9 +213,7 @@ export function runTaskFromConfig(config: RunConfig, { argv, processEnv, cwd, na
   if (readinessCheck) {
     const readiness = checked("readinessCheck", {
       probe: probeOf(readinessCheck, spec),
-      delayMs: ms(readinessCheck.delaySeconds, READINESS_DEFAULTS.delayMs),
-      intervalMs: ms(readinessCheck.intervalSeconds, READINESS_DEFAULTS.intervalMs),
-      timeoutMs: ms(readinessCheck.timeoutSeconds, READINESS_DEFAULTS.timeoutMs),
+      ...timing(readinessCheck, READINESS_DEFAULTS),
       // Unused by a readiness check that stops at the first pass (it never kills), but part of the spec.
       consecutiveFailures: MESOS_HEALTH_DEFAULTS.consecutiveFailures,
       gracePeriodMs: 0,
@@ -218,9 +223,7 @@ export function runTaskFromConfig(config: RunConfig, { argv, processEnv, cwd, na
   if (check) {
     checks.check = checked("check", {
       probe: probeOf(check, spec),
-      delayMs: ms(check.delaySeconds, MESOS_CHECK_DEFAULTS.delayMs),
-      intervalMs: ms(check.intervalSeconds, MESOS_CHECK_DEFAULTS.intervalMs),
-      timeoutMs: ms(check.timeoutSeconds, MESOS_CHECK_DEFAULTS.timeoutMs),
+      ...timing(check, MESOS_CHECK_DEFAULTS),
     });
   }
 
