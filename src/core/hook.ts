@@ -7,7 +7,7 @@ import type { TaskSpec } from "./taskSpec.js";
 export type LifecyclePhase = "prestart" | "poststart" | "healthy" | "preKill" | "exited" | "stop";
 
 /** Why a task is being killed. */
-export type KillCause = "requested" | "group" | "shutdown" | "health" | "hook" | "max_completion_time";
+export type KillCause = "requested" | "group" | "shutdown" | "health" | "hook" | "max_completion_time" | "internal";
 
 export interface HookContext {
   /** The task as it will run (for prestart: before the hook's env is applied). */

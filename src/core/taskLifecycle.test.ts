@@ -796,6 +796,48 @@ describe("TaskLifecycle: kill path", () => {
     assert.equal(h.lifecycle.killCause, "max_completion_time");
   });
 
+  it("under a budget the outcome comes before slow exited/stop hooks, which are cut at the budget's end", async () => {
+    const timeline = new Timeline();
+    const list = hooks(timeline, { report: { exited: { hang: true }, timeoutMs: 60_000 }, cleanup: { stop: { hang: true }, timeoutMs: 60_000 } });
+    const h = harness(spec(script("exits-later-on-sigterm.sh", "0")), { hooks: list }, timeline);
+    h.lifecycle.start();
+    await markers.pids("ready");
+    h.lifecycle.kill({ cause: "shutdown", budgetMs: 1_500 });
+    const outcome = await h.outcome();
+    assert.equal(outcome.reason, "shutdown");
+    await withTimeout(h.lifecycle.done, QUICK_MS, "the lifecycle's end, well under the hooks' 60 s");
+    assertBefore(timeline, "outcome", "report.exited");
+    assert.ok(timeline.has("report.exited.aborted"), "the exited hook was cut at the budget's end");
+    assert.equal(timeline.has("cleanup.stop"), false, "no time was left for the stop hook: it was not started");
+    assert.match(h.outputs.map((o) => o.line).join("\n"), /stop hook "cleanup" failed: skipped: the kill's time budget ran out/);
+  });
+
+  it("a budget arriving while the final hooks run reports the outcome at once and cuts them", async () => {
+    const timeline = new Timeline();
+    const list = hooks(timeline, { cleanup: { stop: { hang: true }, timeoutMs: 60_000 } });
+    const h = harness(spec(script("exits-with-code.sh", "0")), { hooks: list }, timeline);
+    h.lifecycle.start();
+    await timeline.wait("cleanup.stop");
+    assert.equal(timeline.has("outcome"), false, "without a budget the outcome waits for the stop hooks");
+    h.lifecycle.kill({ cause: "shutdown", budgetMs: 500 });
+    const outcome = await h.outcome();
+    assert.equal(outcome.state, "finished", "the task's own outcome stands");
+    await withTimeout(h.lifecycle.done, QUICK_MS, "the lifecycle's end, well under the hook's 60 s");
+    assert.ok(timeline.has("cleanup.stop.aborted"));
+  });
+
+  it("a 30-day maxCompletionTimeMs does not fire at once (setTimeout would clamp it to 1 ms)", async () => {
+    const timeline = new Timeline();
+    const list = hooks(timeline, { probe: { poststart: { delayMs: 50 } } });
+    const h = harness(spec(untilGo(0)), { hooks: list, maxCompletionTimeMs: 30 * 24 * 3600 * 1000 }, timeline);
+    h.lifecycle.start();
+    await timeline.wait("probe.poststart.end");
+    assert.equal(h.timeline.names("killing").length, 0, "not killed 50 ms into a 30-day limit");
+    writeFileSync(markers.file("go"), "");
+    const outcome = await h.outcome();
+    assert.equal(outcome.state, "finished");
+  });
+
   it("kill after the outcome changes nothing", async () => {
     const timeline = new Timeline();
     const h = harness(spec(script("exits-with-code.sh", "0")), { hooks: hooks(timeline, { s: { preKill: true, stop: true } }) }, timeline);
@@ -819,6 +861,19 @@ describe("TaskLifecycle: checks (health-server fixture as the task)", () => {
     consecutiveFailures: 3,
     gracePeriodMs: 30_000,
     ...more,
+  });
+
+  it("a check that cannot start fails the task (it never runs unchecked with its healthy hooks skipped)", async () => {
+    const timeline = new Timeline();
+    const list = hooks(timeline, { lb: { healthy: true } });
+    // A port out of range: front ends validate it first; this is the lifecycle's last line of defence.
+    const h = harness(serverTask(await freePort()), { hooks: list, checks: { readiness: liveness(70_000) } }, timeline);
+    h.lifecycle.start();
+    const outcome = await h.outcome();
+    assert.equal(outcome.state, "failed");
+    assert.equal(outcome.reason, "internal");
+    assert.match(outcome.message, /a check could not start/);
+    assert.equal(timeline.has("lb.healthy"), false);
   });
 
   it("liveness: onHealth(true) once; ready and healthy hooks only after the first pass", async () => {

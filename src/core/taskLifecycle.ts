@@ -8,10 +8,15 @@
 //                                                                                                   ▲
 //   kill(): TASK_KILLING ─▶ preKill hooks (bounded) ─▶ drain delay ─────────────────────────────────┘
 //
+// Under a kill budget (SHUTDOWN, a lost agent) the whole path must end inside it, because the agent SIGKILLs the
+// executor when it runs out: the outcome is reported as soon as the process group is gone, and the hooks after it
+// (exited, stop, and any still in flight) get only what is left of the budget.
+//
 // Error policy per phase: prestart stops at the first error and fails the task; poststart, exited and stop
 // collect errors and go on; a healthy hook's error kills the task, which then fails; preKill errors are logged
 // and never delay the stop signal past their deadline. Every hook call has a deadline.
 import { silentLogger, type Logger } from "../logger.js";
+import { setLongTimeout, sleep, timeoutSignal, type LongTimer } from "../time/longTimer.js";
 import { Checker, HealthChecker, type CheckSpec, type CheckStatus, type HealthCheckSpec } from "./health/index.js";
 import { DEFAULT_HOOK_TIMEOUT_MS, type Hook, type HookContext, type KillCause, type LifecyclePhase } from "./hook.js";
 import { TaskRunner, type TaskRunnerOptions } from "./taskRunner.js";
@@ -68,7 +73,10 @@ export interface KillOptions {
   /** Grace between the stop signal and SIGKILL; a later kill may only shorten it. */
   gracePeriodMs?: number;
   cause?: KillCause;
-  /** Total time the whole kill path may take (SHUTDOWN, agent loss): preKill, drain and grace are compressed to fit. */
+  /**
+   * Total time the whole kill path may take (SHUTDOWN, agent loss): preKill, drain and grace are compressed to fit,
+   * the outcome is reported once the group is gone, and the hooks after it are cut at the budget's end.
+   */
   budgetMs?: number;
 }
 
@@ -97,10 +105,17 @@ const KILL_MESSAGES: Readonly<Record<KillCause, string>> = {
   health: "killed because its health check failed",
   hook: "killed because a hook failed",
   max_completion_time: "killed because it reached its maximum completion time",
+  internal: "killed because Berth could not supervise it",
 };
 
+/** After a kill budget ran out, how long abandoned hook calls get to clean up (their processes) before `done`. */
+const ABANDONED_CALLS_GRACE_MS = 1_000;
+
 export class TaskLifecycle {
+  /** The task's outcome: reported after the final hooks, or (under a kill budget) as soon as the process is gone. */
   readonly outcome: Promise<LifecycleOutcome>;
+  /** Resolves once nothing of the lifecycle runs any more (final hooks done or cut at the budget). */
+  readonly done: Promise<void>;
   readonly #spec: TaskSpec;
   readonly #hooks: readonly Hook[];
   readonly #events: Partial<LifecycleEvents>;
@@ -110,15 +125,25 @@ export class TaskLifecycle {
   readonly #prestartAbort = new AbortController();
   /** Aborted when the time left for preKill and the drain is over (a kill budget, possibly shortened later). */
   readonly #preSignalAbort = new AbortController();
-  #preSignalTimer: NodeJS.Timeout | undefined;
+  #preSignalTimer: LongTimer | undefined;
+  /** Aborted at the end of a kill budget: every hook call still running is cut short. */
+  readonly #budgetAbort = new AbortController();
+  #budgetTimer: LongTimer | undefined;
+  /** End of the kill budget (performance.now() time), once one was given. */
+  #deadline: number | undefined;
+  /** Hook calls not settled yet, including ones abandoned at their deadline (they clean up in the background). */
+  readonly #inFlight = new Set<Promise<unknown>>();
   #settle!: (outcome: LifecycleOutcome) => void;
+  #settled = false;
+  #finalOutcome: LifecycleOutcome | undefined;
+  #markDone!: () => void;
   #state: "idle" | "prestart" | "running" | "killing" | "done" = "idle";
   #runner: TaskRunner | undefined;
   #taskSpec: TaskSpec;
-  #kill: { cause: KillCause; detail?: string; gracePeriodMs: number; deadline?: number } | undefined;
+  #kill: { cause: KillCause; detail?: string; gracePeriodMs: number } | undefined;
   #ready = false;
   #signalSent = false;
-  #maxTimer: NodeJS.Timeout | undefined;
+  #maxTimer: LongTimer | undefined;
   #checkers: { stop(): Promise<void> }[] = [];
   /** Hook phases still running, which the kill path and the final phases wait for (each call has a deadline). */
   #poststart: Promise<unknown> = Promise.resolve();
@@ -133,6 +158,7 @@ export class TaskLifecycle {
     this.#log = (options.logger ?? silentLogger).child({ task: spec.taskId });
     this.#options = options;
     this.outcome = new Promise((resolve) => (this.#settle = resolve));
+    this.done = new Promise((resolve) => (this.#markDone = resolve));
   }
 
   /** The spec the process runs with (with prestart hooks' env), once started. */
@@ -149,7 +175,8 @@ export class TaskLifecycle {
     this.#state = "prestart";
     this.#run().catch((error: unknown) => {
       this.#log.log("error", "lifecycle failed", { error: String(error) });
-      this.#settle({ state: "failed", reason: "internal", message: `Berth failed to run the task's lifecycle: ${String(error)}`, exitCode: null, signal: null });
+      this.#report({ state: "failed", reason: "internal", message: `Berth failed to run the task's lifecycle: ${String(error)}`, exitCode: null, signal: null });
+      this.#markDone();
     });
   }
 
@@ -158,25 +185,24 @@ export class TaskLifecycle {
    * Safe to call repeatedly and in any state.
    */
   kill({ gracePeriodMs = this.#spec.killGracePeriodMs, cause = "requested", budgetMs }: KillOptions = {}, detail?: string): void {
+    if (budgetMs !== undefined) this.#applyBudget(budgetMs);
     if (this.#state === "done") return;
     // The process already ended on its own: its outcome stands (only its leftovers' grace may still shrink).
     const runnerState = this.#runner?.state;
     if (!this.#kill && (runnerState === "exited" || runnerState === "done")) {
-      this.#runner?.kill({ gracePeriodMs });
+      this.#runner?.kill({ gracePeriodMs: Math.min(gracePeriodMs, this.#remaining()) });
       return;
     }
-    const now = performance.now();
     if (budgetMs !== undefined) gracePeriodMs = Math.min(gracePeriodMs, budgetMs);
     if (this.#kill) {
       // A repeated kill may only shorten: the grace, and the budget of the whole path.
       this.#kill.gracePeriodMs = Math.min(this.#kill.gracePeriodMs, gracePeriodMs);
-      if (budgetMs !== undefined) this.#kill.deadline = Math.min(this.#kill.deadline ?? Infinity, now + budgetMs);
       // Before the stop signal (preKill, drain) the shorter grace is simply picked up when the signal is sent.
       if (this.#signalSent) this.#runner?.kill({ gracePeriodMs: Math.min(this.#kill.gracePeriodMs, this.#remaining()) });
       this.#armPreSignalTimer();
       return;
     }
-    this.#kill = { cause, gracePeriodMs, ...(detail ? { detail } : {}), ...(budgetMs !== undefined ? { deadline: now + budgetMs } : {}) };
+    this.#kill = { cause, gracePeriodMs, ...(detail ? { detail } : {}) };
     this.#armPreSignalTimer();
     if (this.#state === "idle") {
       this.#state = "prestart"; // so that #finish runs the stop hooks
@@ -203,6 +229,22 @@ export class TaskLifecycle {
     });
   }
 
+  /** A budget only ever shortens the time left; once the outcome is known but not yet reported, it is reported now. */
+  #applyBudget(budgetMs: number): void {
+    const deadline = performance.now() + Math.max(0, budgetMs);
+    if (this.#deadline !== undefined && this.#deadline <= deadline) return;
+    this.#deadline = deadline;
+    this.#budgetTimer?.clear();
+    this.#budgetTimer = setLongTimeout(() => this.#budgetAbort.abort(), deadline - performance.now());
+    if (this.#finalOutcome) this.#report(this.#finalOutcome);
+  }
+
+  #report(outcome: LifecycleOutcome): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#settle(outcome);
+  }
+
   async #run(): Promise<void> {
     const prestart = await this.#prestart();
     if (this.#kill || prestart.failure !== undefined) {
@@ -216,10 +258,10 @@ export class TaskLifecycle {
     runner.start();
     if (this.#options.maxCompletionTimeMs !== undefined) {
       const limit = this.#options.maxCompletionTimeMs;
-      this.#maxTimer = setTimeout(() => this.kill({ cause: "max_completion_time" }, `it ran longer than ${limit} ms`), limit);
+      this.#maxTimer = setLongTimeout(() => this.kill({ cause: "max_completion_time" }, `it ran longer than ${limit} ms`), limit);
     }
     const processOutcome = await runner.outcome;
-    clearTimeout(this.#maxTimer);
+    this.#maxTimer?.clear();
     // The kill path (its preKill hooks) finishes before exited and stop: deregistration comes before cleanup.
     await this.#killPathDone;
     await this.#finish(this.#outcomeOf(processOutcome));
@@ -245,7 +287,19 @@ export class TaskLifecycle {
     this.#startChecks();
   }
 
+  /** A check that cannot start must not leave the task running unchecked (and its healthy hooks never run): it fails. */
   #startChecks(): void {
+    try {
+      this.#startCheckers();
+    } catch (error) {
+      const message = `a check could not start: ${messageOf(error)}`;
+      this.#log.log("error", message);
+      void this.#stopChecks();
+      this.kill({ cause: "internal" }, message);
+    }
+  }
+
+  #startCheckers(): void {
     const { liveness, readiness, check } = this.#options.checks ?? {};
     const logger = this.#log;
     if (liveness) {
@@ -299,15 +353,14 @@ export class TaskLifecycle {
 
   /** Time left of the kill budget (Infinity without one). */
   #remaining(): number {
-    const deadline = this.#kill?.deadline;
-    return deadline === undefined ? Infinity : Math.max(0, deadline - performance.now());
+    return this.#deadline === undefined ? Infinity : Math.max(0, this.#deadline - performance.now());
   }
 
   /** preKill and the drain may use at most half of a budget: the task's own grace needs the rest. */
   #armPreSignalTimer(): void {
-    if (this.#kill?.deadline === undefined || this.#signalSent) return;
-    clearTimeout(this.#preSignalTimer);
-    this.#preSignalTimer = setTimeout(() => this.#preSignalAbort.abort(), Math.min(2 ** 31 - 1, this.#remaining() / 2));
+    if (!this.#kill || this.#deadline === undefined || this.#signalSent) return;
+    this.#preSignalTimer?.clear();
+    this.#preSignalTimer = setLongTimeout(() => this.#preSignalAbort.abort(), this.#remaining() / 2);
   }
 
   async #killPath(): Promise<void> {
@@ -324,11 +377,11 @@ export class TaskLifecycle {
     const drainMs = this.#options.drainMs ?? 0;
     if (drainMs > 0 && this.#runner?.state === "running" && !preSignal.aborted) {
       this.#log.log("info", "draining before the stop signal", { drain_ms: drainMs });
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, drainMs))), exited, abortedPromise(preSignal)]);
-      clearTimeout(timer);
+      const drained = new AbortController();
+      await Promise.race([sleep(drainMs, drained.signal).catch(() => undefined), exited, abortedPromise(preSignal)]);
+      drained.abort();
     }
-    clearTimeout(this.#preSignalTimer);
+    this.#preSignalTimer?.clear();
     this.#signalSent = true;
     this.#runner?.kill({ gracePeriodMs: Math.min(kill.gracePeriodMs, this.#remaining()) });
   }
@@ -380,9 +433,11 @@ export class TaskLifecycle {
    */
   async #call<T>(hook: Hook, phase: LifecyclePhase, invoke: (context: HookContext) => Promise<T>, cutShort?: AbortSignal): Promise<T> {
     const timeoutMs = hook.timeoutMs ?? this.#options.hookTimeoutMs?.[phase] ?? DEFAULT_HOOK_TIMEOUT_MS[phase];
-    // AbortSignal.timeout takes whole milliseconds up to 2^31-1.
-    const deadline = AbortSignal.timeout(Math.min(2 ** 31 - 1, Math.max(1, Math.ceil(timeoutMs))));
-    const signal = cutShort ? AbortSignal.any([deadline, cutShort]) : deadline;
+    const budget = this.#budgetAbort.signal;
+    // No time left: the hook is not started at all (a call that would be cut at once could still leave processes).
+    if (budget.aborted || cutShort?.aborted) throw new Error(phase === "prestart" && !budget.aborted ? "cancelled by a kill" : "skipped: the kill's time budget ran out");
+    const deadline = timeoutSignal(Math.max(1, timeoutMs));
+    const signal = AbortSignal.any(cutShort ? [deadline, budget, cutShort] : [deadline, budget]);
     const context: HookContext = {
       task: this.#taskSpec,
       signal,
@@ -391,14 +446,24 @@ export class TaskLifecycle {
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () =>
-        reject(new Error(deadline.aborted ? `no answer within ${Math.round(timeoutMs)} ms` : phase === "prestart" ? "cancelled by a kill" : "cut short: the kill's time budget ran out"));
+        reject(
+          new Error(
+            deadline.aborted ? `no answer within ${Math.round(timeoutMs)} ms` : phase === "prestart" && !budget.aborted ? "cancelled by a kill" : "cut short: the kill's time budget ran out",
+          ),
+        );
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
     });
     aborted.catch(() => undefined);
+    const call = (async () => invoke(context))();
+    this.#inFlight.add(call);
+    void call.then(
+      () => this.#inFlight.delete(call),
+      () => this.#inFlight.delete(call),
+    );
     try {
       // A hook that ignores its signal cannot hold the lifecycle hostage: the race abandons it.
-      return await Promise.race([invoke(context), aborted]);
+      return await Promise.race([call, aborted]);
     } finally {
       if (onAbort) signal.removeEventListener("abort", onAbort);
     }
@@ -417,7 +482,7 @@ export class TaskLifecycle {
       if (kill.cause === "requested") return { ...base, state: "killed", reason: "killed", message: process.message };
       if (kill.cause === "group") return { ...base, state: "killed", reason: "killed", message };
       if (kill.cause === "shutdown") return { ...base, state: "killed", reason: "shutdown", message };
-      const reason = kill.cause === "health" ? "health_check_failed" : kill.cause === "hook" ? "hook_failed" : "max_completion_time";
+      const reason = kill.cause === "health" ? "health_check_failed" : kill.cause === "hook" ? "hook_failed" : kill.cause === "internal" ? "internal" : "max_completion_time";
       return { ...base, state: "failed", reason, message };
     }
     if (process.state === "finished") return { ...base, state: "finished", reason: "exited", message: process.message };
@@ -427,17 +492,29 @@ export class TaskLifecycle {
   async #finish(outcome: LifecycleOutcome): Promise<void> {
     if (this.#state === "done") return;
     this.#state = "done";
-    clearTimeout(this.#preSignalTimer);
-    await this.#stopChecks();
+    this.#finalOutcome = outcome;
+    this.#preSignalTimer?.clear();
+    // Under a kill budget the agent SIGKILLs the executor at its end: report first, clean up in what is left.
+    if (this.#deadline !== undefined) this.#report(outcome);
+    const budget = abortedPromise(this.#budgetAbort.signal);
+    await Promise.race([this.#stopChecks(), budget]);
     // Hooks still in flight (a registration, poststart work) settle before the final phases: a registration must
-    // not outlive its cleanup. Each of their calls is bounded by its deadline.
-    await Promise.allSettled([this.#poststart, this.#healthy]);
+    // not outlive its cleanup. Each of their calls is bounded by its deadline (and by the budget).
+    await Promise.race([Promise.allSettled([this.#poststart, this.#healthy]), budget]);
     // exited only when a process existed.
     if (outcome.process && outcome.reason !== "spawn_failed") {
       await this.#runPhase("exited", (hook, context) => hook.exited?.({ ...context, outcome: outcome.process! }));
     }
     await this.#runPhase("stop", (hook, context) => hook.stop?.(context));
-    this.#settle(outcome);
+    this.#report(outcome);
+    // Calls abandoned at the budget's end were aborted: give them a moment to kill what they started.
+    if (this.#inFlight.size > 0) {
+      const settledOrLate = new AbortController();
+      await Promise.race([Promise.allSettled([...this.#inFlight]), sleep(ABANDONED_CALLS_GRACE_MS, settledOrLate.signal).catch(() => undefined)]);
+      settledOrLate.abort();
+    }
+    this.#budgetTimer?.clear();
+    this.#markDone();
   }
 }
 

@@ -5,16 +5,15 @@
 //             │  ▼                                               ▼
 //          reconnecting (checkpoint: random backoff       shutting down: kill every task within the
 //          within MESOS_RECOVERY_TIMEOUT; else shut down)  shutdown grace, then exit
-import { setTimeout as delay } from "node:timers/promises";
 import type { CheckStatus } from "../core/health/index.js";
 import { TaskLifecycle, type LifecycleOutcome } from "../core/taskLifecycle.js";
 import type { Logger } from "../logger.js";
-import { AgentConnection, AgentCallError, type Subscription } from "./agentConnection.js";
+import { setLongTimeout, sleep, type LongTimer } from "../time/longTimer.js";
+import { AgentConnection, type Subscription } from "./agentConnection.js";
 import type { ExecutorConfig } from "./executorConfig.js";
 import { outcomeToStatus } from "./outcomeToStatus.js";
 import { taskInfoToSpec, type TaskLaunch } from "./taskInfoToSpec.js";
-import { UnackedUpdates } from "./unackedUpdates.js";
-import { newUuidBytes } from "./uuid.js";
+import { UpdateSender } from "./updateSender.js";
 import {
   isTerminalState,
   type Call,
@@ -24,7 +23,6 @@ import {
   type FrameworkInfo,
   type TaskInfo,
   type TaskState,
-  type TaskStatus,
   type TaskStatusReason,
 } from "./types.js";
 
@@ -88,7 +86,9 @@ export class MesosExecutor {
   /** Tasks until their terminal update is acknowledged; then only their ids stay, in #finishedTasks. */
   readonly #tasks = new Map<string, TaskEntry>();
   readonly #finishedTasks = new Set<string>();
-  readonly #unacked = new UnackedUpdates();
+  readonly #updates: UpdateSender;
+  /** Lifecycles whose final hooks still run (under SHUTDOWN they outlive the terminal update); exit waits for them. */
+  readonly #running = new Set<TaskLifecycle>();
   readonly #stop = new AbortController();
 
   #executorInfo: ExecutorInfo | undefined;
@@ -96,13 +96,10 @@ export class MesosExecutor {
   #subscription: Subscription | undefined;
   /** Aborted when the current stream goes away, to stop waits that only make sense while connected. */
   #streamScope = new AbortController();
-  #subscribed = false;
   #everSubscribed = false;
-  #sendQueue: string[] = [];
-  #pumping = false;
   #shutdownReason: string | undefined;
   #agentLost = false;
-  #ackTimer: NodeJS.Timeout | undefined;
+  #ackTimer: LongTimer | undefined;
   #finish: ((code: number) => void) | undefined;
 
   constructor({ config, env, logger, random = Math.random }: MesosExecutorOptions) {
@@ -111,6 +108,11 @@ export class MesosExecutor {
     this.#log = logger;
     this.#random = random;
     this.#connection = new AgentConnection({ apiUrl: config.apiUrl, encoding: config.encoding, authToken: config.authToken });
+    this.#updates = new UpdateSender({
+      executorId: config.executorId,
+      logger,
+      post: (update, signal) => this.#connection.send({ ...this.#baseCall(), type: "UPDATE", update }, signal),
+    });
   }
 
   /** Runs until every task is terminal and acknowledged (or the executor must give up); resolves the exit code. */
@@ -122,7 +124,7 @@ export class MesosExecutor {
         this.#streamScope.abort();
         this.#subscription?.close();
         this.#connection.close();
-        if (this.#ackTimer) clearTimeout(this.#ackTimer);
+        this.#ackTimer?.clear();
         resolve(code);
       };
     });
@@ -147,7 +149,6 @@ export class MesosExecutor {
       const { connected, reason: closed } = await this.#subscribeOnce();
       if (this.#stop.signal.aborted) return;
       if (connected) recoveryDeadline = undefined; // a new disconnect starts a new recovery window
-      this.#subscribed = false;
       this.#streamScope.abort();
       this.#log.log("warn", "agent connection lost", { reason: closed, attempt });
 
@@ -163,7 +164,7 @@ export class MesosExecutor {
           this.#beginShutdown(`could not subscribe to the agent at ${this.#config.apiUrl.host}: ${closed}`);
           return;
         }
-        await delay(INITIAL_RETRY_MS, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+        await sleep(INITIAL_RETRY_MS, this.#stop.signal).catch(() => undefined);
         continue;
       }
       if (!this.#config.checkpoint) {
@@ -182,19 +183,19 @@ export class MesosExecutor {
         return;
       }
       const backoff = Math.min(this.#random() * this.#config.subscriptionBackoffMaxMs, recoveryDeadline - now);
-      await delay(backoff, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+      await sleep(backoff, this.#stop.signal).catch(() => undefined);
     }
   }
 
   /** One SUBSCRIBE; resolves once the stream (or the attempt) ended, with the reason. */
   async #subscribeOnce(): Promise<{ connected: boolean; reason: string }> {
-    const included = new Set(this.#unacked.keys());
+    const carried = this.#updates.unacknowledged();
     const call: Call = {
       ...this.#baseCall(),
       type: "SUBSCRIBE",
       subscribe: {
         unacknowledged_tasks: [...this.#tasks.values()].filter((t) => !t.acknowledged).map((t) => t.info),
-        unacknowledged_updates: this.#unacked.all(),
+        unacknowledged_updates: carried.updates,
       },
     };
     let onClosed: (reason: string) => void = () => undefined;
@@ -209,11 +210,8 @@ export class MesosExecutor {
       return { connected: false, reason: (error as Error).message };
     }
     this.#streamScope = new AbortController();
-    this.#subscribed = true;
     this.#startHeartbeats(this.#streamScope.signal);
-    // The agent replays what SUBSCRIBE carried; anything made since must still be posted.
-    this.#sendQueue = this.#unacked.keys().filter((key) => !included.has(key));
-    this.#pump();
+    this.#updates.connected(carried.keys, this.#streamScope.signal);
     return { connected: true, reason: await closed };
   }
 
@@ -350,6 +348,11 @@ export class MesosExecutor {
       },
     });
     entry.lifecycle = lifecycle;
+    this.#running.add(lifecycle);
+    void lifecycle.done.then(() => {
+      this.#running.delete(lifecycle);
+      this.#maybeFinish();
+    });
     lifecycle.outcome.then(
       (outcome) => this.#terminal(entry, outcome),
       (error: unknown) => {
@@ -385,7 +388,7 @@ export class MesosExecutor {
     if (!entry) {
       // The agent only forwards kills for tasks it gave us; a lost LAUNCH must not leave the task hanging.
       this.#log.log("warn", "KILL for a task this executor never received", { task: taskId });
-      this.#sendStatus({
+      this.#updates.send({
         task_id: { value: taskId },
         state: "TASK_KILLED",
         message: "Kill for a task this executor never received a LAUNCH for",
@@ -411,7 +414,7 @@ export class MesosExecutor {
 
   #acknowledged(taskId: string, uuid: Uint8Array): void {
     // An ack for an update we do not hold (unknown uuid) says nothing about the task.
-    if (!this.#unacked.acknowledge(uuid)) {
+    if (!this.#updates.acknowledge(uuid)) {
       this.#log.log("warn", "ignoring ACKNOWLEDGED for an update this executor does not hold", { task: taskId });
       return;
     }
@@ -419,7 +422,7 @@ export class MesosExecutor {
     if (entry) {
       entry.acknowledged = true;
       // Its terminal update is acknowledged: nothing about the task is needed any more but its id.
-      if (entry.terminalKey !== undefined && !this.#unacked.has(entry.terminalKey)) {
+      if (entry.terminalKey !== undefined && !this.#updates.pending(entry.terminalKey)) {
         this.#tasks.delete(taskId);
         this.#finishedTasks.add(taskId);
       }
@@ -454,15 +457,17 @@ export class MesosExecutor {
     let pending = 0;
     for (const entry of this.#tasks.values()) {
       if (entry.terminalKey === undefined) running += 1;
-      else if (this.#unacked.has(entry.terminalKey)) pending += 1;
+      else if (this.#updates.pending(entry.terminalKey)) pending += 1;
     }
     const neverHadTasks = this.#tasks.size === 0 && this.#finishedTasks.size === 0;
     if (running > 0 || (neverHadTasks && this.#shutdownReason === undefined)) {
       // Still busy (possibly with a task launched after the others ended): no deadline for acknowledgements.
-      clearTimeout(this.#ackTimer);
+      this.#ackTimer?.clear();
       this.#ackTimer = undefined;
       return;
     }
+    // Final hooks still running after their terminal update (SHUTDOWN reports first); each is bounded by the budget.
+    if (this.#running.size > 0) return;
     if (pending === 0) {
       this.#finish(this.#agentLost ? 1 : 0);
       return;
@@ -472,7 +477,7 @@ export class MesosExecutor {
       this.#finish(1);
       return;
     }
-    this.#ackTimer ??= setTimeout(() => {
+    this.#ackTimer ??= setLongTimeout(() => {
       this.#log.log("error", "terminal updates not acknowledged in time; exiting", { timeout_ms: ACK_TIMEOUT_MS });
       this.#finish?.(1);
     }, ACK_TIMEOUT_MS);
@@ -484,7 +489,7 @@ export class MesosExecutor {
     if (entry.terminalKey !== undefined) return; // nothing may follow a terminal update
     entry.lastState = state;
     const checkStatus = entry.checkStatus ?? emptyCheckStatus(entry.info.check?.type);
-    const key = this.#sendStatus({
+    const key = this.#updates.send({
       task_id: entry.info.task_id,
       state,
       ...(entry.healthy !== undefined ? { healthy: entry.healthy } : {}),
@@ -492,54 +497,5 @@ export class MesosExecutor {
       ...extra,
     });
     if (isTerminalState(state)) entry.terminalKey = key;
-  }
-
-  /** Stamps, records as unacknowledged, and queues one status update; returns its uuid key. */
-  #sendStatus(status: Omit<TaskStatus, "uuid" | "timestamp" | "source" | "executor_id">): string {
-    const full: TaskStatus = {
-      ...status,
-      source: "SOURCE_EXECUTOR",
-      executor_id: { value: this.#config.executorId },
-      timestamp: Date.now() / 1000,
-      uuid: newUuidBytes(),
-    };
-    const key = this.#unacked.add(full);
-    this.#sendQueue.push(key);
-    this.#pump();
-    return key;
-  }
-
-  /** Posts queued updates one at a time, so the agent sees them in the order they were made. */
-  #pump(): void {
-    if (this.#pumping || !this.#subscribed) return;
-    this.#pumping = true;
-    void (async () => {
-      try {
-        while (this.#subscribed && this.#sendQueue.length > 0 && !this.#stop.signal.aborted) {
-          const key = this.#sendQueue[0] as string;
-          const update = this.#unacked.get(key);
-          if (!update) {
-            this.#sendQueue.shift();
-            continue;
-          }
-          const scope = this.#streamScope.signal;
-          try {
-            await this.#connection.send({ ...this.#baseCall(), type: "UPDATE", update }, scope);
-            if (this.#sendQueue[0] === key) this.#sendQueue.shift();
-          } catch (error) {
-            if (error instanceof AgentCallError && !error.retryable) {
-              // The agent rejected it; it stays unacknowledged and goes out again with the next SUBSCRIBE.
-              this.#log.log("error", "agent rejected a status update", { error: error.message, state: update.status.state });
-              if (this.#sendQueue[0] === key) this.#sendQueue.shift();
-              continue;
-            }
-            this.#log.log("warn", "status update not delivered; retrying", { error: (error as Error).message });
-            await delay(1_000, undefined, { signal: scope }).catch(() => undefined);
-          }
-        }
-      } finally {
-        this.#pumping = false;
-      }
-    })();
   }
 }

@@ -101,7 +101,8 @@ describe("executor process", () => {
       await waitFor(() => seen.length === 2, { what: "both output lines" });
       assert.deepEqual(seen.sort(), ["stderr:to-err", "stdout:to-out"]);
       await waitFor(() => readFileSync(join(ex.sandbox, "stdout"), "utf8") === "to-out\n", { what: "stdout file" });
-      assert.equal(readFileSync(join(ex.sandbox, "stderr"), "utf8"), "to-err\n");
+      // The file is written by its own stream: seeing the listener's chunk does not mean the file has it yet.
+      await waitFor(() => readFileSync(join(ex.sandbox, "stderr"), "utf8") === "to-err\n", { what: "stderr file" });
     }));
 
   test("a command that cannot start terminates the executor and fails its tasks", () =>
