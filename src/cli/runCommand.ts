@@ -74,6 +74,8 @@ export async function runCommand(argv: readonly string[], options: RunOptions, {
   try {
     lifecycle.start();
     outcome = await lifecycle.outcome;
+    // After a second signal the outcome comes first; the hooks cut short still clean up what they started.
+    await lifecycle.done;
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
