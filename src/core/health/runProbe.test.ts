@@ -18,6 +18,8 @@ checkEachTest(guard, (fresh) => (markers = fresh));
 /** Every probe in these tests must settle well within this, whatever it does. */
 const settled = <T>(p: Promise<T>): Promise<T> => withTimeout(p, 15_000, "the probe to settle");
 
+const THIRTY_DAYS_MS = 30 * 24 * 3600 * 1000;
+
 describe("runProbe HTTP", () => {
   // One server for the suite: its own markers, so that the per-test guard does not see it.
   const serverGuard = new LeftoverGuard();
@@ -78,6 +80,11 @@ describe("runProbe HTTP", () => {
     } finally {
       server.setHealthy(true);
     }
+  });
+
+  it("a 30-day timeout does not cut a probe short (setTimeout would fire at once)", async () => {
+    const result = await settled(runProbe(http("/slow?ms=200"), { timeoutMs: THIRTY_DAYS_MS }));
+    assert.deepEqual(result.detail, { kind: "http", statusCode: 200 });
   });
 
   it("gives up after curl's limit of redirects, with no status code", async () => {
@@ -234,6 +241,10 @@ describe("runProbe COMMAND", () => {
       message: "command could not be run: spawn /berth/no/such/check ENOENT",
       detail: { kind: "command" },
     });
+  });
+
+  it("a 30-day timeout does not cut a command short", async () => {
+    assert.deepEqual((await settled(runProbe(command("sleep 0.2"), { timeoutMs: THIRTY_DAYS_MS }))).detail, { kind: "command", exitCode: 0 });
   });
 
   it("on timeout SIGKILLs the command's whole process group, which is gone when the result arrives", async () => {

@@ -1,6 +1,7 @@
 // Runs one probe with a deadline. A probe's answer — pass or fail — is a result; only a cancellation by the
 // caller's signal rejects.
 import type { Probe, ProbeResult } from "./checkSpec.js";
+import { setLongTimeout } from "../../time/longTimer.js";
 import { ProbeTimeoutError } from "./healthErrors.js";
 import { probeCommand } from "./probeCommand.js";
 import { probeHttp } from "./probeHttp.js";
@@ -28,7 +29,7 @@ export type ProbeRunner = (probe: Probe, options: { signal: AbortSignal }) => Pr
 export async function runProbe(probe: Probe, { signal, timeoutMs = 0 }: RunProbeOptions = {}): Promise<ProbeResult> {
   signal?.throwIfAborted();
   const deadline = new AbortController();
-  const timer = timeoutMs > 0 ? setTimeout(() => deadline.abort(new ProbeTimeoutError(timeoutMs)), timeoutMs) : undefined;
+  const timer = timeoutMs > 0 ? setLongTimeout(() => deadline.abort(new ProbeTimeoutError(timeoutMs)), timeoutMs) : undefined;
   const combined = signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]);
   try {
     return await dispatch(probe, combined);
@@ -37,7 +38,7 @@ export async function runProbe(probe: Probe, { signal, timeoutMs = 0 }: RunProbe
     if (deadline.signal.aborted) return timeoutResult(probe, timeoutMs);
     return errorResult(probe, error);
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
 }
 

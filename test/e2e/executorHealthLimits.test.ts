@@ -1,0 +1,36 @@
+// Health checks and readiness labels at their limits, through the real `berth executor` on our local Mesos agent
+// simulator: invalid readiness/graceful labels, 30-day check times, and a task that redirects its check elsewhere.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { TaskInput } from "../../src/agent/index.js";
+import { freePort } from "../../src/dev/freePort.js";
+import { shellTask, withBerth } from "../helpers/berthHarness.js";
+import { fixture } from "../helpers/fixtures.js";
+
+const THIRTY_DAYS_S = 30 * 24 * 3600;
+
+/** The health-server fixture as a task on `port`. */
+function serverTask(id: string, port: number, extra: Partial<TaskInput> = {}): TaskInput {
+  return shellTask(id, `exec node ${fixture("health-server.mjs")}`, {
+    ...extra,
+    command: { environment: { variables: [{ name: "PORT", value: String(port) }] } },
+  });
+}
+
+describe("berth executor: checks at their limits", () => {
+  test("an HTTP health check with a 30-day timeout reports a healthy server healthy (the timeout used to fire at once)", () =>
+    withBerth({}, async ({ executor }) => {
+      const port = await freePort();
+      executor.launch(
+        serverTask("slow-ok", port, {
+          // /slow answers after 200 ms: a timeout that fires at once fails every run, and the first verdict after the
+          // grace period (which covers the server's start) is then healthy=false.
+          health_check: { type: "HTTP", http: { port, path: "/slow?ms=200" }, delay_seconds: 0, interval_seconds: 0.2, timeout_seconds: THIRTY_DAYS_S, consecutive_failures: 3, grace_period_seconds: 10 },
+        }),
+      );
+      const verdict = await executor.waitForUpdate((s) => s.healthy !== undefined, { timeoutMs: 30_000 });
+      assert.equal(verdict.healthy, true, `the first health verdict: ${verdict.message ?? ""}`);
+      executor.kill("slow-ok");
+      await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 20_000 });
+    }));
+});
