@@ -1,6 +1,7 @@
 // Health checks and readiness labels at their limits, through the real `berth executor` on our local Mesos agent
 // simulator: invalid readiness/graceful labels, 30-day check times, and a task that redirects its check elsewhere.
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { describe, test } from "node:test";
 import type { TaskInput } from "../../src/agent/index.js";
 import { freePort } from "../../src/dev/freePort.js";
@@ -32,5 +33,34 @@ describe("berth executor: checks at their limits", () => {
       assert.equal(verdict.healthy, true, `the first health verdict: ${verdict.message ?? ""}`);
       executor.kill("slow-ok");
       await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 20_000 });
+    }));
+
+  test("a health check the task redirects to another service: that service gets no request, the 302 counts (200-399)", () =>
+    withBerth({}, async ({ executor }) => {
+      const requests: string[] = [];
+      const other = createServer((req, res) => {
+        requests.push(`${req.method} ${req.url}`);
+        res.end("other\n");
+      });
+      await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+      try {
+        const elsewhere = `http://127.0.0.1:${(other.address() as { port: number }).port}/admin`;
+        const port = await freePort();
+        executor.launch(
+          serverTask("redirects", port, {
+            health_check: { type: "HTTP", http: { port, path: `/redirect?to=${encodeURIComponent(elsewhere)}` }, delay_seconds: 0, interval_seconds: 0.2, grace_period_seconds: 10 },
+            check: { type: "HTTP", http: { port, path: `/redirect?to=${encodeURIComponent(elsewhere)}` }, delay_seconds: 0, interval_seconds: 0.2, timeout_seconds: 5 },
+          }),
+        );
+        const healthy = await executor.waitForUpdate((s) => s.healthy === true, { timeoutMs: 30_000 });
+        assert.equal(healthy.state, "TASK_RUNNING");
+        const checked = await executor.waitForUpdate((s) => s.check_status?.http?.status_code !== undefined, { timeoutMs: 30_000 });
+        assert.equal(checked.check_status?.http?.status_code, 302, "the generalized check reports the redirect itself");
+        executor.kill("redirects");
+        await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 20_000 });
+        assert.deepEqual(requests, [], "the executor must not request another address for the task");
+      } finally {
+        await new Promise((resolve) => other.close(resolve));
+      }
     }));
 });

@@ -23,7 +23,8 @@ export type ProbeRunner = (probe: Probe, options: { signal: AbortSignal }) => Pr
 
 /**
  * COMMAND: exit 0 passes; on timeout the command's whole process group is SIGKILLed and gone before this settles.
- * HTTP(S): GET, redirects followed, passes iff 200 <= status < 400; certificates are not verified.
+ * HTTP(S): GET, redirects followed within the probed origin only, passes iff 200 <= status < 400; certificates are
+ * not verified.
  * TCP: passes iff the connection is established.
  */
 export async function runProbe(probe: Probe, { signal, timeoutMs = 0 }: RunProbeOptions = {}): Promise<ProbeResult> {
