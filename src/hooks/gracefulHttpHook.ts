@@ -3,6 +3,7 @@
 // the task's process group is gone. Connection errors are expected from tasks without the endpoint. Redirects are
 // never followed (node:http does not): the POST goes to the task's own port and nowhere else.
 import { request } from "node:http";
+import { BerthError } from "../berthError.js";
 import type { Hook } from "../core/hook.js";
 import { setLongTimeout } from "../time/longTimer.js";
 
@@ -17,6 +18,25 @@ export interface GracefulHttpOptions {
   host?: string;
 }
 
+/** Options that cannot work (code GRACEFUL_HTTP_INVALID); the message lists every problem. */
+export class GracefulHttpError extends BerthError {
+  constructor(problems: readonly string[]) {
+    super("GRACEFUL_HTTP_INVALID", `Invalid graceful HTTP hook: ${problems.join("; ")}`);
+  }
+}
+
+/** Every problem of the options (empty when valid). */
+export function validateGracefulHttpOptions({ port, path, abortPath, waitMs, host }: GracefulHttpOptions): string[] {
+  const problems: string[] = [];
+  if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) problems.push(`port must be an integer from 1 to 65535 (got ${port})`);
+  for (const [name, value] of [["path", path], ["abortPath", abortPath]] as const) {
+    if (value !== undefined && !(typeof value === "string" && value.startsWith("/"))) problems.push(`${name} must start with "/" (got ${JSON.stringify(value)})`);
+  }
+  if (!(Number.isFinite(waitMs) && waitMs >= 0)) problems.push(`waitMs must be a finite number >= 0 (got ${waitMs})`);
+  if (host !== undefined && (typeof host !== "string" || host === "")) problems.push("host must be a non-empty string when set");
+  return problems;
+}
+
 function post(url: string, signal: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: "POST", signal, headers: { "content-length": 0 } }, (res) => {
@@ -28,7 +48,11 @@ function post(url: string, signal: AbortSignal): Promise<number> {
   });
 }
 
-export function gracefulHttpHook({ port, path, abortPath, waitMs, host = "127.0.0.1" }: GracefulHttpOptions): Hook {
+/** Throws a GracefulHttpError for options that cannot work (the front ends validate first, naming their labels). */
+export function gracefulHttpHook(options: GracefulHttpOptions): Hook {
+  const problems = validateGracefulHttpOptions(options);
+  if (problems.length > 0) throw new GracefulHttpError(problems);
+  const { port, path, abortPath, waitMs, host = "127.0.0.1" } = options;
   return {
     name: "graceful-http",
     async preKill({ signal, exited, output }) {

@@ -5,7 +5,7 @@ import { createServer } from "node:http";
 import { describe, test } from "node:test";
 import type { TaskInput } from "../../src/agent/index.js";
 import { freePort } from "../../src/dev/freePort.js";
-import { shellTask, withBerth } from "../helpers/berthHarness.js";
+import { shellTask, statesOf, withBerth } from "../helpers/berthHarness.js";
 import { fixture } from "../helpers/fixtures.js";
 
 const THIRTY_DAYS_S = 30 * 24 * 3600;
@@ -19,6 +19,32 @@ function serverTask(id: string, port: number, extra: Partial<TaskInput> = {}): T
 }
 
 describe("berth executor: checks at their limits", () => {
+  test("a readiness or graceful port of 70000 gives TASK_ERROR naming the label, and nothing runs", () =>
+    withBerth({}, async ({ executor, markers }) => {
+      const ran = markers.file("ran");
+      executor.launch(
+        shellTask("bad-port", `touch ${ran}; exec sleep 60`, {
+          discovery: { visibility: "FRAMEWORK", ports: { ports: [{ number: 70000, name: "http" }] } },
+          labels: {
+            labels: [
+              { key: "berth.readiness.protocol", value: "http" },
+              { key: "berth.graceful.path", value: "/quitquitquit" },
+              { key: "berth.graceful.port-name", value: "http" },
+            ],
+          },
+        }),
+      );
+      // Before validation, the task ran (TASK_RUNNING) with no readiness check and no word of it.
+      const first = await executor.waitForUpdate((s) => s.state === "TASK_ERROR" || s.state === "TASK_RUNNING", { timeoutMs: 20_000 });
+      assert.equal(first.state, "TASK_ERROR", first.message);
+      assert.equal(first.reason, "REASON_TASK_INVALID");
+      assert.match(first.message ?? "", /label berth\.readiness\.port-index: the task's port at index 0 is 70000, not a port \(1-65535\)/);
+      assert.match(first.message ?? "", /label berth\.graceful\.port-name: the task's port named "http" is 70000, not a port \(1-65535\)/);
+      assert.deepEqual(statesOf(executor, "bad-port"), ["TASK_ERROR"]);
+      assert.equal(markers.exists("ran"), false, "nothing ran");
+      assert.equal((await executor.waitForExit({ timeoutMs: 20_000 })).code, 0);
+    }));
+
   test("an HTTP health check with a 30-day timeout reports a healthy server healthy (the timeout used to fire at once)", () =>
     withBerth({}, async ({ executor }) => {
       const port = await freePort();
