@@ -18,6 +18,7 @@ import { ProcessTree } from "../process/processTree.js";
 import { exitedOrAborted, killGroupNow } from "../process/killGroupNow.js";
 import { signalGroup } from "../process/signalGroup.js";
 import { spawnGroup, type GroupHandle } from "../process/spawnGroup.js";
+import { setLongTimeout, type LongTimer } from "../time/longTimer.js";
 
 export interface ExecHookOptions {
   /** Names the hook in messages and logs. */
@@ -236,13 +237,13 @@ function pipe(out: Readable | null, outLines: LineSplitter, err: Readable | null
   }
   return {
     async closed(ms) {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: LongTimer | undefined;
       const open = pairs.filter(([s]) => !s.closed);
       await Promise.race([
         Promise.all(open.map(([s]) => new Promise((resolve) => s.once("close", resolve)))),
-        new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+        new Promise<void>((resolve) => (timer = setLongTimeout(resolve, ms))),
       ]);
-      clearTimeout(timer);
+      timer?.clear();
       for (const [stream, lines] of pairs) {
         stream.destroy();
         lines.end();

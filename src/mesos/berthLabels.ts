@@ -2,9 +2,9 @@
 // the prefix are errors, so that a typo does not silently turn a setting off. Label values are data, never
 // interpolated into a shell line (berth.readiness.command is the whole command, run as Mesos runs COMMAND checks).
 import { constants } from "node:os";
-import type { HealthCheckSpec, Probe } from "../core/health/index.js";
+import { validateCheckSpec, type HealthCheckSpec, type Probe } from "../core/health/index.js";
 import { PHASES, validateExecHookOptions, type ExecHookOptions } from "../hooks/execHook.js";
-import type { GracefulHttpOptions } from "../hooks/gracefulHttpHook.js";
+import { validateGracefulHttpOptions, type GracefulHttpOptions } from "../hooks/gracefulHttpHook.js";
 import type { LifecyclePhase } from "../core/hook.js";
 import type { CheckContext } from "./checksFromTaskInfo.js";
 import type { TaskInfo } from "./types.js";
@@ -34,12 +34,14 @@ export const BERTH_LABELS = {
 /** External exec hooks: berth.hook.<name>.exec (JSON argv), .phases (comma list), .timeout-seconds. */
 const HOOK_LABEL = /^berth\.hook\.([a-z0-9][a-z0-9-]*)\.(exec|phases|timeout-seconds)$/;
 
+export type ReadinessSpec = HealthCheckSpec & { successThreshold: number };
+
 export interface BerthLabelSettings {
   /** External exec hooks, in the order their labels first appear. */
   execHooks: ExecHookOptions[];
   stopSignal: NodeJS.Signals;
   drainMs: number;
-  readiness?: HealthCheckSpec & { successThreshold: number };
+  readiness?: ReadinessSpec;
   graceful?: GracefulHttpOptions;
 }
 
@@ -72,15 +74,26 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
     }
     labels.set(label.key, label.value ?? "");
   }
-  const number = (key: keyof typeof BERTH_LABELS, fallback: number, { integer = false, min = 0 } = {}): number => {
+  /** A label's number: `fallback` when absent; undefined, with a problem naming the label, when invalid. */
+  const number = (key: keyof typeof BERTH_LABELS, fallback: number, { integer = false, min = 0 } = {}): number | undefined => {
     const text = labels.get(key);
     if (text === undefined) return fallback;
     const value = Number(text);
     if (text.trim() === "" || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
       problems.push(`label ${key}: expected ${integer ? "an integer" : "a number"} >= ${min}, got ${JSON.stringify(text)}`);
-      return fallback;
+      return undefined;
     }
     return value;
+  };
+  /** A duration label in seconds, as milliseconds a timer can hold (finite; any length, see time/longTimer.ts). */
+  const millis = (key: keyof typeof BERTH_LABELS, fallbackSeconds: number): number | undefined => {
+    const value = number(key, fallbackSeconds);
+    if (value === undefined) return undefined;
+    if (!Number.isFinite(value * 1000)) {
+      problems.push(`label ${key}: ${JSON.stringify(labels.get(key))} seconds is too long`);
+      return undefined;
+    }
+    return value * 1000;
   };
 
   let stopSignal: NodeJS.Signals = "SIGTERM";
@@ -93,78 +106,141 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
       stopSignal = name as NodeJS.Signals;
     }
   }
-  const drainMs = number("berth.drain-seconds", 0) * 1000;
+  const drainMs = millis("berth.drain-seconds", 0) ?? 0;
   const ports = taskPorts(task);
-  /** The port a `<prefix>.port-name` or `<prefix>.port-index` label names. */
+  /** The port a `<prefix>.port-name` or `<prefix>.port-index` label names, if it is one a socket can use. */
   const portOf = (prefix: "berth.readiness" | "berth.graceful"): number | undefined => {
     const name = labels.get(`${prefix}.port-name`);
-    const port = name !== undefined ? ports.find((p) => p.name === name) : ports[number(`${prefix}.port-index`, 0, { integer: true })];
-    if (!port) {
-      problems.push(name !== undefined ? `label ${prefix}.port-name: the task has no port named ${JSON.stringify(name)}` : `label ${prefix}.port-index: the task has ${ports.length} port(s)`);
+    if (name !== undefined && labels.has(`${prefix}.port-index`)) {
+      problems.push(`labels ${prefix}.port-index and ${prefix}.port-name: set one, not both`);
+      return undefined;
     }
-    return port?.number;
+    let port: { number: number } | undefined;
+    let which: string;
+    if (name !== undefined) {
+      port = ports.find((p) => p.name === name);
+      if (!port) problems.push(`label ${prefix}.port-name: the task has no port named ${JSON.stringify(name)}`);
+      which = `named ${JSON.stringify(name)}`;
+    } else {
+      const index = number(`${prefix}.port-index`, 0, { integer: true });
+      if (index === undefined) return undefined;
+      port = ports[index];
+      if (!port) problems.push(`label ${prefix}.port-index: the task has ${ports.length} port(s)`);
+      which = `at index ${index}`;
+    }
+    if (!port) return undefined;
+    // Ports come from DiscoveryInfo or resources, which nothing else checks: 70000 would make the probe throw.
+    if (!(Number.isInteger(port.number) && port.number >= 1 && port.number <= 65535)) {
+      problems.push(`label ${prefix}.${name !== undefined ? "port-name" : "port-index"}: the task's port ${which} is ${port.number}, not a port (1-65535)`);
+      return undefined;
+    }
+    return port.number;
   };
-  const graceful = readGraceful(labels, problems, number, portOf);
+  const graceful = readGraceful(labels, problems, millis, portOf);
   const execHooks = readExecHooks(hookLabels, problems);
   const base = { execHooks, stopSignal, drainMs, ...(graceful ? { graceful } : {}) };
-
-  const protocol = labels.get("berth.readiness.protocol");
-  const readinessKeys = [...labels.keys()].filter((key) => key.startsWith("berth.readiness.") && key !== "berth.readiness.protocol");
-  if (protocol === undefined) {
-    if (readinessKeys.length > 0) problems.push(`labels ${readinessKeys.join(", ")} need berth.readiness.protocol`);
-    return base;
-  }
-  const timing = {
-    delayMs: number("berth.readiness.delay-seconds", 0) * 1000,
-    intervalMs: number("berth.readiness.interval-seconds", 1) * 1000,
-    timeoutMs: number("berth.readiness.timeout-seconds", 1) * 1000,
-    successThreshold: number("berth.readiness.successes", 1, { integer: true, min: 1 }),
-    // Readiness never kills; these two only matter to its "not ready again" watch, which Berth does not use.
-    consecutiveFailures: 1,
-    gracePeriodMs: 0,
-  };
-  if (protocol === "command") {
-    const script = labels.get("berth.readiness.command");
-    if (!script) {
-      problems.push("label berth.readiness.command is required with berth.readiness.protocol=command");
-      return base;
-    }
-    return {
-      ...base,
-      readiness: { ...timing, probe: { kind: "command", command: { kind: "shell", script }, env: context.env, cwd: context.cwd, ...(context.user ? { user: context.user } : {}) } },
-    };
-  }
-  if (protocol !== "http" && protocol !== "https" && protocol !== "tcp") {
-    problems.push(`label berth.readiness.protocol: expected http, https, tcp or command, got ${JSON.stringify(protocol)}`);
-    return base;
-  }
-  const port = portOf("berth.readiness");
-  if (port === undefined) return base;
-  const path = labels.get("berth.readiness.path") ?? "/";
-  if (!path.startsWith("/")) problems.push(`label berth.readiness.path must start with "/", got ${JSON.stringify(path)}`);
-  const probe: Probe = protocol === "tcp" ? { kind: "tcp", port } : { kind: "http", scheme: protocol, port, path };
-  return { ...base, readiness: { ...timing, probe } };
+  const readiness = readReadiness(labels, problems, { number, millis, portOf }, context);
+  return readiness ? { ...base, readiness } : base;
 }
 
-function readGraceful(
+type NumberOf = (key: keyof typeof BERTH_LABELS, fallback: number, options?: { integer?: boolean; min?: number }) => number | undefined;
+type Millis = (key: keyof typeof BERTH_LABELS, fallbackSeconds: number) => number | undefined;
+type PortOf<P extends string> = (prefix: P) => number | undefined;
+
+/** The labels each readiness protocol reads besides the common ones; any other is a mistake, reported. */
+const READINESS_PROTOCOL_KEYS: Readonly<Record<string, readonly string[]>> = {
+  http: ["berth.readiness.port-index", "berth.readiness.port-name", "berth.readiness.path"],
+  https: ["berth.readiness.port-index", "berth.readiness.port-name", "berth.readiness.path"],
+  tcp: ["berth.readiness.port-index", "berth.readiness.port-name"],
+  command: ["berth.readiness.command"],
+};
+const READINESS_COMMON_KEYS: readonly string[] = [
+  "berth.readiness.protocol",
+  "berth.readiness.delay-seconds",
+  "berth.readiness.interval-seconds",
+  "berth.readiness.timeout-seconds",
+  "berth.readiness.successes",
+];
+
+/**
+ * The readiness check of the labels, validated as completely as the checks from TaskInfo (every problem names its
+ * label): the lifecycle must never be handed a spec its checker refuses — that used to end the task's readiness
+ * silently, with its healthy hooks never run.
+ */
+function readReadiness(
   labels: ReadonlyMap<string, string>,
   problems: string[],
-  number: (key: keyof typeof BERTH_LABELS, fallback: number) => number,
-  portOf: (prefix: "berth.graceful") => number | undefined,
-): GracefulHttpOptions | undefined {
+  parse: { number: NumberOf; millis: Millis; portOf: PortOf<"berth.readiness"> },
+  context: CheckContext,
+): ReadinessSpec | undefined {
+  const protocol = labels.get("berth.readiness.protocol");
+  const keys = [...labels.keys()].filter((key) => key.startsWith("berth.readiness."));
+  if (protocol === undefined) {
+    if (keys.length > 0) problems.push(`labels ${keys.join(", ")} need berth.readiness.protocol`);
+    return undefined;
+  }
+  // hasOwn: a protocol named "constructor" must not find Object's.
+  const own = Object.hasOwn(READINESS_PROTOCOL_KEYS, protocol) ? READINESS_PROTOCOL_KEYS[protocol] : undefined;
+  if (own === undefined) {
+    problems.push(`label berth.readiness.protocol: expected http, https, tcp or command, got ${JSON.stringify(protocol)}`);
+    return undefined;
+  }
+  const before = problems.length;
+  for (const key of keys) {
+    if (!READINESS_COMMON_KEYS.includes(key) && !own.includes(key)) problems.push(`label ${key} does not apply to berth.readiness.protocol=${protocol}`);
+  }
+  const delayMs = parse.millis("berth.readiness.delay-seconds", 0);
+  const intervalMs = parse.millis("berth.readiness.interval-seconds", 1);
+  const timeoutMs = parse.millis("berth.readiness.timeout-seconds", 1);
+  const successThreshold = parse.number("berth.readiness.successes", 1, { integer: true, min: 1 });
+  let probe: Probe | undefined;
+  if (protocol === "command") {
+    const script = labels.get("berth.readiness.command");
+    if (script === undefined || script.trim() === "") problems.push("label berth.readiness.command is required with berth.readiness.protocol=command");
+    else probe = { kind: "command", command: { kind: "shell", script }, env: context.env, cwd: context.cwd, ...(context.user ? { user: context.user } : {}) };
+  } else {
+    const port = parse.portOf("berth.readiness");
+    const path = labels.get("berth.readiness.path") ?? "/";
+    if (!path.startsWith("/")) problems.push(`label berth.readiness.path must start with "/", got ${JSON.stringify(path)}`);
+    if (port !== undefined) probe = protocol === "tcp" ? { kind: "tcp", port } : { kind: "http", scheme: protocol === "https" ? "https" : "http", port, path };
+  }
+  if (problems.length > before || probe === undefined || delayMs === undefined || intervalMs === undefined || timeoutMs === undefined || successThreshold === undefined) {
+    return undefined;
+  }
+  // Readiness never kills; these two only matter to its "not ready again" watch, which Berth does not use.
+  const spec: ReadinessSpec = { probe, delayMs, intervalMs, timeoutMs, successThreshold, consecutiveFailures: 1, gracePeriodMs: 0 };
+  // The checker's own rules, as a backstop: anything the label rules above missed is still reported, not thrown later.
+  const invalid = validateCheckSpec(spec);
+  if (invalid.length > 0) {
+    problems.push(...invalid.map((problem) => `labels berth.readiness.*: ${problem}`));
+    return undefined;
+  }
+  return spec;
+}
+
+function readGraceful(labels: ReadonlyMap<string, string>, problems: string[], millis: Millis, portOf: PortOf<"berth.graceful">): GracefulHttpOptions | undefined {
   const path = labels.get("berth.graceful.path");
   const others = [...labels.keys()].filter((key) => key.startsWith("berth.graceful.") && key !== "berth.graceful.path");
   if (path === undefined) {
     if (others.length > 0) problems.push(`labels ${others.join(", ")} need berth.graceful.path`);
     return undefined;
   }
+  const before = problems.length;
   const abortPath = labels.get("berth.graceful.abort-path");
   for (const [key, value] of [["berth.graceful.path", path], ["berth.graceful.abort-path", abortPath]] as const) {
     if (value !== undefined && !value.startsWith("/")) problems.push(`label ${key} must start with "/", got ${JSON.stringify(value)}`);
   }
   const port = portOf("berth.graceful");
-  if (port === undefined) return undefined;
-  return { port, path, ...(abortPath !== undefined ? { abortPath } : {}), waitMs: number("berth.graceful.wait-seconds", 5) * 1000 };
+  const waitMs = millis("berth.graceful.wait-seconds", 5);
+  if (problems.length > before || port === undefined || waitMs === undefined) return undefined;
+  const options: GracefulHttpOptions = { port, path, ...(abortPath !== undefined ? { abortPath } : {}), waitMs };
+  // The hook's own rules, as a backstop (it throws on what it refuses).
+  const invalid = validateGracefulHttpOptions(options);
+  if (invalid.length > 0) {
+    problems.push(...invalid.map((problem) => `labels berth.graceful.*: ${problem}`));
+    return undefined;
+  }
+  return options;
 }
 
 function readExecHooks(hookLabels: ReadonlyMap<string, ReadonlyMap<string, string>>, problems: string[]): ExecHookOptions[] {
@@ -189,8 +265,8 @@ function readExecHooks(hookLabels: ReadonlyMap<string, ReadonlyMap<string, strin
     }
     const timeoutText = fields.get("timeout-seconds");
     const timeoutSeconds = timeoutText === undefined ? undefined : Number(timeoutText);
-    if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) {
-      problems.push(`${where}.timeout-seconds must be a number > 0, got ${JSON.stringify(timeoutText)}`);
+    if (timeoutSeconds !== undefined && !(timeoutSeconds > 0 && Number.isFinite(timeoutSeconds * 1000))) {
+      problems.push(`${where}.timeout-seconds must be a finite number > 0, got ${JSON.stringify(timeoutText)}`);
       continue;
     }
     const options: ExecHookOptions = {

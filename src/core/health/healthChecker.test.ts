@@ -319,6 +319,23 @@ describe("HealthChecker with real probes (real time)", () => {
     await server.stop();
   });
 
+  it("a 30-day timeout, interval and grace period: a healthy server is reported healthy (timers above 2^31-1 ms fired at once)", async () => {
+    const server = await startHealthServer({ markers, guard });
+    const days30 = 30 * 24 * 3600 * 1000;
+    const events: HealthEvent[] = [];
+    // /slow answers after 200 ms: a timeout that fired at once would fail every run.
+    const checker = new HealthChecker(
+      { probe: { kind: "http", scheme: "http", port: server.port, path: "/slow?ms=200" }, delayMs: 0, intervalMs: days30, timeoutMs: days30, consecutiveFailures: 1, gracePeriodMs: 0 },
+      { onEvent: (e) => events.push(e) },
+    );
+    checkers.push(checker);
+    checker.start();
+    await waitFor(() => events.length >= 1, { what: "the first health event" });
+    assert.equal(events[0]?.type === "health" && events[0].healthy, true, events[0]?.result.message);
+    await checker.stop();
+    await server.stop();
+  });
+
   it("COMMAND readiness: ready once the command passes, and stops checking", async () => {
     const flag = markers.file("flag");
     const events: HealthEvent[] = [];

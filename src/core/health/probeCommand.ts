@@ -1,6 +1,7 @@
 // COMMAND probe: exit 0 is a pass. The command runs in its own session and process group (as Mesos runs checks with
 // setsid), so that a timeout or a stop can SIGKILL the command together with everything it started.
 import type { Readable } from "node:stream";
+import { setLongTimeout, type LongTimer } from "../../time/longTimer.js";
 import { ProcessTree } from "../../process/processTree.js";
 import { exitedOrAborted, killGroupNow } from "../../process/killGroupNow.js";
 import { spawnGroup, type GroupHandle } from "../../process/spawnGroup.js";
@@ -72,13 +73,13 @@ class OutputTail {
 
   /** Resolves when every stream is closed, or after `ms` (then destroys them). */
   async closed(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     const open = this.#streams.filter((s) => !s.closed);
     await Promise.race([
       Promise.all(open.map((s) => new Promise((resolve) => s.once("close", resolve)))),
-      new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+      new Promise<void>((resolve) => (timer = setLongTimeout(resolve, ms))),
     ]);
-    clearTimeout(timer);
+    timer?.clear();
     for (const stream of this.#streams) stream.destroy();
   }
 

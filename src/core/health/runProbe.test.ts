@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { get as httpsGet } from "node:https";
 import { after, before, describe, it } from "node:test";
 import { MarkerDir } from "../../../test/helpers/fixtures.js";
@@ -17,6 +18,20 @@ checkEachTest(guard, (fresh) => (markers = fresh));
 
 /** Every probe in these tests must settle well within this, whatever it does. */
 const settled = <T>(p: Promise<T>): Promise<T> => withTimeout(p, 15_000, "the probe to settle");
+
+const THIRTY_DAYS_MS = 30 * 24 * 3600 * 1000;
+
+/** Another HTTP service on this host (a real socket), which records every request it gets. */
+async function otherService(): Promise<{ port: number; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    res.end("other service\n");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return { port, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
 
 describe("runProbe HTTP", () => {
   // One server for the suite: its own markers, so that the per-test guard does not see it.
@@ -80,7 +95,40 @@ describe("runProbe HTTP", () => {
     }
   });
 
-  it("gives up after curl's limit of redirects, with no status code", async () => {
+  it("does not follow a redirect to another origin: the 3xx is the result (a pass, as 200-399) and nothing else is asked", async () => {
+    const other = await otherService();
+    try {
+      const elsewhere = `http://127.0.0.1:${other.port}/health`;
+      const path = `/redirect?to=${encodeURIComponent(elsewhere)}`;
+      const result = await settled(runProbe(http(path)));
+      assert.deepEqual(result, {
+        ok: true,
+        message: `HTTP GET http://127.0.0.1:${server.port}${path} returned 302 (redirect to ${elsewhere} not followed: another origin)`,
+        detail: { kind: "http", statusCode: 302 },
+      });
+      // Nor after a redirect within the task's own origin first.
+      const twice = await settled(runProbe(http(`/redirect?to=${encodeURIComponent(path)}`)));
+      assert.deepEqual(twice.detail, { kind: "http", statusCode: 302 });
+      assert.deepEqual(other.requests, [], "the other service must receive no request");
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("does not follow a redirect to the same port under another name or scheme", async () => {
+    for (const target of [`http://localhost:${server.port}/health`, `https://127.0.0.1:${server.port}/health`]) {
+      const result = await settled(runProbe(http(`/redirect?to=${encodeURIComponent(target)}`)));
+      assert.deepEqual(result.detail, { kind: "http", statusCode: 302 }, target);
+      assert.match(result.message, /not followed: another origin\)$/);
+    }
+  });
+
+  it("a 30-day timeout does not cut a probe short (setTimeout would fire at once)", async () => {
+    const result = await settled(runProbe(http("/slow?ms=200"), { timeoutMs: THIRTY_DAYS_MS }));
+    assert.deepEqual(result.detail, { kind: "http", statusCode: 200 });
+  });
+
+  it("gives up after its limit of redirects, with no status code", async () => {
     const result = await settled(runProbe(http("/redirect-loop")));
     assert.deepEqual(result, {
       ok: false,
@@ -234,6 +282,10 @@ describe("runProbe COMMAND", () => {
       message: "command could not be run: spawn /berth/no/such/check ENOENT",
       detail: { kind: "command" },
     });
+  });
+
+  it("a 30-day timeout does not cut a command short", async () => {
+    assert.deepEqual((await settled(runProbe(command("sleep 0.2"), { timeoutMs: THIRTY_DAYS_MS }))).detail, { kind: "command", exitCode: 0 });
   });
 
   it("on timeout SIGKILLs the command's whole process group, which is gone when the result arrives", async () => {

@@ -1,6 +1,7 @@
 // Runs one probe with a deadline. A probe's answer — pass or fail — is a result; only a cancellation by the
 // caller's signal rejects.
 import type { Probe, ProbeResult } from "./checkSpec.js";
+import { setLongTimeout } from "../../time/longTimer.js";
 import { ProbeTimeoutError } from "./healthErrors.js";
 import { probeCommand } from "./probeCommand.js";
 import { probeHttp } from "./probeHttp.js";
@@ -22,13 +23,14 @@ export type ProbeRunner = (probe: Probe, options: { signal: AbortSignal }) => Pr
 
 /**
  * COMMAND: exit 0 passes; on timeout the command's whole process group is SIGKILLed and gone before this settles.
- * HTTP(S): GET, redirects followed, passes iff 200 <= status < 400; certificates are not verified.
+ * HTTP(S): GET, redirects followed within the probed origin only, passes iff 200 <= status < 400; certificates are
+ * not verified.
  * TCP: passes iff the connection is established.
  */
 export async function runProbe(probe: Probe, { signal, timeoutMs = 0 }: RunProbeOptions = {}): Promise<ProbeResult> {
   signal?.throwIfAborted();
   const deadline = new AbortController();
-  const timer = timeoutMs > 0 ? setTimeout(() => deadline.abort(new ProbeTimeoutError(timeoutMs)), timeoutMs) : undefined;
+  const timer = timeoutMs > 0 ? setLongTimeout(() => deadline.abort(new ProbeTimeoutError(timeoutMs)), timeoutMs) : undefined;
   const combined = signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]);
   try {
     return await dispatch(probe, combined);
@@ -37,7 +39,7 @@ export async function runProbe(probe: Probe, { signal, timeoutMs = 0 }: RunProbe
     if (deadline.signal.aborted) return timeoutResult(probe, timeoutMs);
     return errorResult(probe, error);
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
 }
 
