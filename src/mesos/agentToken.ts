@@ -126,11 +126,11 @@ type Execve = (file: string, args: string[], env: Record<string, string | undefi
  * nothing to hide (undefined), or with the error when the exec failed (the caller carries on, exposed).
  */
 export function reexecWithoutTokenInEnvironment(env: Env = process.env): Error | undefined {
-  const execve = (process as { execve?: Execve }).execve;
-  if (typeof execve !== "function" || !env[TOKEN_VARIABLE] || env[TOKEN_FD_VARIABLE] !== undefined) return undefined;
+  const node = process as { execve?: Execve };
+  if (typeof node.execve !== "function" || !env[TOKEN_VARIABLE] || env[TOKEN_FD_VARIABLE] !== undefined) return undefined;
   const [file, args] = handOverCommand(process.execPath, process.execArgv, process.argv);
   try {
-    execve(file, args, env);
+    node.execve(file, args, env);
   } catch (error) {
     return error as Error;
   }
