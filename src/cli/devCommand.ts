@@ -2,6 +2,7 @@
 // `bin/berth-executor` with Marathon's executor command line, hands it the TaskInfo Marathon would build, and this
 // command prints the status timeline and the task's output. Ctrl-C kills the task gracefully (a second Ctrl-C
 // sends SHUTDOWN, a third stops everything at once).
+import { randomBytes } from "node:crypto";
 import { readFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -68,6 +69,8 @@ export async function devCommand(appPath: string, { encoding, stopAfter }: DevOp
   const agent = await LocalAgent.start({
     workDir,
     frameworkCapabilities: ["TASK_KILLING_STATE"],
+    // Like --authenticate_http_executors: the executor gets a token, and bin/berth-executor hands it over on a pipe.
+    executorSecretKey: randomBytes(32).toString("hex"),
     // Like --executor_environment_variables: the executor (and so the task) finds programs on your PATH.
     executorEnvironmentVariables: { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", ...(process.env.HOME ? { HOME: process.env.HOME } : {}) },
   });

@@ -1,27 +1,38 @@
 // `berth executor`: run as a Mesos custom executor, configured only by the agent's environment variables.
 import { createLogger } from "../logger.js";
+import { AgentTokenError, TOKEN_VARIABLE, reexecWithoutTokenInEnvironment, takeAgentToken } from "../mesos/agentToken.js";
 import { ConfigError, readExecutorConfig } from "../mesos/executorConfig.js";
 import { MesosExecutor } from "../mesos/mesosExecutor.js";
 
 export async function executorCommand(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // Before anything else: a re-exec (Node ≥ 22.15) must happen while nothing has been spawned, and the token's
+  // descriptor must be closed before a child could inherit it.
+  const reexecError = env === process.env ? reexecWithoutTokenInEnvironment(env) : undefined;
+  let taken;
   let config;
   try {
-    config = readExecutorConfig(env);
+    taken = takeAgentToken(env);
+    // Like the C++ executor library: the token is for talking to the agent only, never for children.
+    config = readExecutorConfig({ ...env, [TOKEN_VARIABLE]: taken.token });
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof AgentTokenError) {
       process.stderr.write(`berth executor: ${error.message}\n`);
       return 2;
     }
     throw error;
   }
-  // Like the C++ executor library: the token is for talking to the agent only, never for children.
-  const ownEnv = { ...env };
-  delete env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
 
   const logger = createLogger((line) => process.stderr.write(`berth: ${line}`), {
     fields: { executor: config.executorId },
     minLevel: env.BERTH_LOG_LEVEL === "debug" ? "debug" : "info",
   });
+  if (taken.exposedInEnvironment) {
+    logger.log(
+      "warn",
+      `${TOKEN_VARIABLE} is in this process's initial environment, which every process of the same user (tasks included) can read in /proc/<pid>/environ while the executor runs; start the executor through bin/berth-executor, which hands the token over on a pipe`,
+      { pid: process.pid, ...(reexecError ? { reexecError: reexecError.message } : {}) },
+    );
+  }
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     logger.log("warn", "received a signal; shutting down gracefully", { signal });
@@ -30,7 +41,7 @@ export async function executorCommand(env: NodeJS.ProcessEnv = process.env): Pro
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
   try {
-    return await new MesosExecutor({ config, env: ownEnv, logger }).run(stop.signal);
+    return await new MesosExecutor({ config, env: { ...env }, logger }).run(stop.signal);
   } finally {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);

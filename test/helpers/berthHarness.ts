@@ -1,5 +1,5 @@
 // End-to-end scaffolding: a fresh local agent (our Mesos agent simulator) per test that launches the real
-// `berth executor` process, and a leftover check that finds every process the test's tasks started — through a
+// `berth executor` process through bin/berth-executor, as a framework that starts an executor by path does, and a leftover check that finds every process the test's tasks started — through a
 // tag in their environment, which survives setsid, double forks and reparenting to init (the job cgroups do on a
 // real agent).
 import assert from "node:assert/strict";
@@ -12,6 +12,8 @@ import type { Encoding } from "../../src/mesos/codec.js";
 import { MarkerDir, repoRoot } from "./fixtures.js";
 
 export const BERTH_MAIN = join(repoRoot, "dist", "src", "cli", "main.js");
+/** The launcher a framework starts by path: it hands the agent's token over on a pipe (see src/mesos/agentToken.ts). */
+export const BERTH_EXECUTOR = join(repoRoot, "bin", "berth-executor");
 // Not BERTH_*: Berth keeps its own variables out of tasks, and the tag must reach them.
 export const TAG_VARIABLE = "E2E_RUN_TAG";
 
@@ -70,7 +72,7 @@ export async function withBerth({ encoding = "json", agent: agentOptions = {}, l
   });
   const launchBerth = (options: Partial<LaunchExecutorOptions> = {}): ExecutorHandle =>
     agent.launchExecutor({
-      command: { argv: [process.execPath, BERTH_MAIN, "executor"] },
+      command: { argv: [BERTH_EXECUTOR] },
       ...launch,
       ...options,
       env: { BERTH_MESOS_ENCODING: encoding, ...launch.env, ...options.env },
