@@ -161,6 +161,15 @@ describe("runConfig", () => {
     for (const stopSignal of ["SIGINT", "SIGUSR2", "SIGHUP"]) assert.equal(parseRunConfig({ stopSignal }).stopSignal, stopSignal);
   });
 
+  it("refuses seconds that are finite but infinite in milliseconds (an endless wait)", () => {
+    const problems = problemsOf(() =>
+      parseRunConfig({ drainSeconds: 1e306, maxCompletionSeconds: 1e306, killGracePeriodSeconds: 1e306, healthCheck: { protocol: "tcp", port: 80, timeoutSeconds: 1e306 } }),
+    );
+    assert.deepEqual(problems.map((p) => p.split(":")[0]).sort(), ["drainSeconds", "healthCheck.timeoutSeconds", "killGracePeriodSeconds", "maxCompletionSeconds"]);
+    assert.ok(problems.every((p) => p.endsWith("is too large (seconds)")), problems.join("; "));
+    assert.equal(parseRunConfig({ maxCompletionSeconds: 30 * 24 * 3600 }).maxCompletionSeconds, 30 * 24 * 3600, "30 days is fine");
+  });
+
   it("refuses what is not an object, probe types and ports out of range", () => {
     assert.deepEqual(problemsOf(() => parseRunConfig([])), ["(config): must be a JSON object"]);
     const problems = problemsOf(() => parseRunConfig({ healthCheck: { protocol: "http", port: 70000, path: "health", consecutiveFailures: 1.5 } }));

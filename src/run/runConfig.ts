@@ -36,7 +36,11 @@ export const DEFAULT_KILL_GRACE_SECONDS = 3;
 export const READINESS_DEFAULTS = { delayMs: 0, intervalMs: 1_000, timeoutMs: 1_000, successes: 1 } as const;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const seconds = z.number().finite().min(0, "must be >= 0 (seconds)");
+// Seconds become milliseconds: a value finite in seconds but not in ms (1e306) would be an infinite wait.
+const finiteInMs = (value: number): boolean => Number.isFinite(value * 1000);
+const TOO_LARGE = "is too large (seconds)";
+const seconds = z.number().finite().min(0, "must be >= 0 (seconds)").refine(finiteInMs, TOO_LARGE);
+const positiveSeconds = z.number().finite().positive("must be > 0 (seconds)").refine(finiteInMs, TOO_LARGE);
 const envRecord = z.record(z.string().regex(ENV_NAME, "is not a valid variable name"), z.string({ error: "must be a string" }));
 // SIGKILL and SIGSTOP cannot be caught, so they cannot ask a task to stop gracefully.
 const stopSignals = Object.keys(constants.signals).filter((s) => s !== "SIGKILL" && s !== "SIGSTOP");
@@ -81,7 +85,7 @@ const hookSchema = z.strictObject({
     .array(z.string())
     .min(1, "must name at least the program")
     .refine((argv) => argv[0] !== "", "the program (first word) must not be empty"),
-  timeoutSeconds: z.number().finite().positive("must be > 0 (seconds)").optional(),
+  timeoutSeconds: positiveSeconds.optional(),
   env: envRecord.optional(),
 });
 
@@ -91,7 +95,7 @@ const runConfigSchema = z.strictObject({
   killGracePeriodSeconds: seconds.default(DEFAULT_KILL_GRACE_SECONDS),
   stopSignal: stopSignal.default("SIGTERM"),
   drainSeconds: seconds.default(0),
-  maxCompletionSeconds: z.number().finite().positive("must be > 0 (seconds)").optional(),
+  maxCompletionSeconds: positiveSeconds.optional(),
   healthCheck: healthCheckSchema.optional(),
   readinessCheck: readinessCheckSchema.optional(),
   check: checkSchema.optional(),
