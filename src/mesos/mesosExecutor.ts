@@ -110,7 +110,7 @@ export class MesosExecutor {
     this.#env = env;
     this.#log = logger;
     this.#random = random;
-    this.#connection = new AgentConnection({ apiUrl: config.apiUrl, encoding: config.encoding, authToken: config.authToken });
+    this.#connection = new AgentConnection({ apiUrl: config.apiUrl, encoding: config.encoding, authToken: config.authToken, agentHeartbeatIntervalMs: config.agentHeartbeatIntervalMs });
   }
 
   /** Runs until every task is terminal and acknowledged (or the executor must give up); resolves the exit code. */
