@@ -223,11 +223,6 @@ export class ExecutorRun implements ExecutorHandle {
     this.#agent.notifier.notify();
   }
 
-  injectRaw(bytes: Uint8Array | string): void {
-    const written = this.#stream?.writeRaw(typeof bytes === "string" ? Buffer.from(bytes) : bytes) ?? false;
-    if (!written) throw new AgentError("AGENT_INVALID_STATE", `executor ${this.executorId} has no open event stream to inject into`);
-  }
-
   waitForUpdate(predicate: (status: TaskStatus) => boolean, options?: FromOptions): Promise<TaskStatus> {
     return this.#log.waitForUpdate(predicate, options);
   }

@@ -3,33 +3,26 @@
 // may clear up, logs what will not, never crashes, and resends anything unacknowledged with the next SUBSCRIBE.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { CallType } from "../../src/mesos/types.js";
-import { statesOf, withBerth, type BerthRun } from "../helpers/berthHarness.js";
-import { LONG, carried, killAndExitCleanly, runningSleeper, sleeper, stderrOf, subscribes, unknownTypeRecord, waitForLog } from "./executorBadInputHelpers.js";
-import { FaultyFront, type Fault } from "./executorBadInputFaultyFront.js";
-
-/** withBerth with the executor talking to the agent through a front that first gives `faults`. */
-async function withFront(
-  faults: readonly [CallType, Fault, number][],
-  body: (run: BerthRun, front: FaultyFront) => Promise<void>,
-): Promise<void> {
-  const front = await FaultyFront.start();
-  for (const [type, fault, count] of faults) front.failCalls(type, fault, { count });
-  try {
-    await withBerth({ launch: { env: { MESOS_AGENT_ENDPOINT: front.endpoint } } }, async (run) => {
-      front.forwardTo(run.agent.endpoint);
-      await body(run, front);
-    });
-  } finally {
-    await front.close();
-  }
-}
+import { statesOf } from "../helpers/berthHarness.js";
+import {
+  LONG,
+  carried,
+  injectRaw,
+  killAndExitCleanly,
+  runningSleeper,
+  sleeper,
+  stderrOf,
+  subscribes,
+  unknownTypeRecord,
+  waitForLog,
+  withFront,
+} from "./executorBadInputHelpers.js";
 
 const hex = (bytes: Uint8Array | undefined): string => Buffer.from(bytes ?? []).toString("hex");
 
 describe("agent errors (from a faulty front of our agent simulator)", () => {
   test("SUBSCRIBE answered 503 three times, then OK: the executor keeps retrying and subscribes", () =>
-    withFront([["SUBSCRIBE", { status: 503, body: "Agent has not finished recovery" }, 3]], async ({ executor }, front) => {
+    withFront({ faults: [["SUBSCRIBE", { status: 503, body: "Agent has not finished recovery" }, 3]] }, async ({ executor }, front) => {
       executor.launch({ task_id: { value: "t1" }, command: { value: "exit 0" } });
       await executor.waitForSubscribed(LONG);
       assert.deepEqual(
@@ -45,7 +38,7 @@ describe("agent errors (from a faulty front of our agent simulator)", () => {
     }));
 
   test("UPDATE answered 500: retried, the same update arrives, in order", () =>
-    withFront([["UPDATE", { status: 500, body: "Internal Server Error" }, 1]], async ({ executor }, front) => {
+    withFront({ faults: [["UPDATE", { status: 500, body: "Internal Server Error" }, 1]] }, async ({ executor }, front) => {
       executor.launch({ task_id: { value: "t1" }, command: { value: "exit 0" } });
       await executor.waitForUpdate((s) => s.task_id.value === "t1" && s.state === "TASK_FINISHED", LONG);
       assert.deepEqual(statesOf(executor, "t1"), ["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]);
@@ -58,7 +51,7 @@ describe("agent errors (from a faulty front of our agent simulator)", () => {
     }));
 
   test("UPDATE not answered at all: given up after the call timeout, retried, the same update arrives", () =>
-    withFront([["UPDATE", { hang: true }, 1]], async ({ executor }, front) => {
+    withFront({ faults: [["UPDATE", { hang: true }, 1]] }, async ({ executor }, front) => {
       executor.launch({ task_id: { value: "t1" }, command: { value: "exit 0" } });
       // The executor's call timeout is 10 s, then it waits 1 s before the retry.
       await executor.waitForUpdate((s) => s.task_id.value === "t1" && s.state === "TASK_FINISHED", { timeoutMs: 60_000 });
@@ -73,7 +66,7 @@ describe("agent errors (from a faulty front of our agent simulator)", () => {
     }));
 
   test("UPDATE answered 400: logged, no crash, the update is resent with the next SUBSCRIBE", () =>
-    withFront([["UPDATE", { status: 400, body: "Failed to validate Executor::Call: made up" }, 1]], async ({ executor, markers }, front) => {
+    withFront({ faults: [["UPDATE", { status: 400, body: "Failed to validate Executor::Call: made up" }, 1]] }, async ({ executor, markers }, front) => {
       executor.launch(sleeper(markers, "t1"));
       await runningSleeper(executor, markers, "t1");
       const rejected = front.records.find((r) => r.outcome === 400)?.call?.update?.status;
@@ -83,7 +76,7 @@ describe("agent errors (from a faulty front of our agent simulator)", () => {
       // TASK_RUNNING's ack must be handled before the cut, so that only the rejected update is pending: events are
       // handled in order, so once an event sent after the ack is logged, the ack was handled.
       await executor.waitForEvent((e) => e.type === "ACKNOWLEDGED" && e.delivered, LONG);
-      executor.injectRaw(unknownTypeRecord("json"));
+      await injectRaw(front, executor, unknownTypeRecord("json"));
       await waitForLog(executor, "ignoring an event of unknown type");
 
       executor.cutStream();
@@ -94,4 +87,5 @@ describe("agent errors (from a faulty front of our agent simulator)", () => {
       assert.deepEqual([replayed?.status.state, replayed?.disposition], ["TASK_STARTING", "accepted"]);
       await killAndExitCleanly(executor, "t1");
     }));
+
 });
