@@ -1,9 +1,12 @@
-// Agent errors seen by the real `berth executor`: calls answered 4xx/5xx or not at all, by a faulty front
-// (executorBadInputFaultyFront.ts) between the executor and our Mesos agent simulator. The executor retries what
-// may clear up, logs what will not, never crashes, and resends anything unacknowledged with the next SUBSCRIBE.
+// Agent errors seen by the real `berth executor`: calls answered 4xx/5xx (with a short or an endless body) or not at
+// all, by a faulty front (executorBadInputFaultyFront.ts) between the executor and our Mesos agent simulator. The
+// executor retries what may clear up, logs what will not, never crashes, reads no more of an error body than its
+// bound, and resends anything unacknowledged with the next SUBSCRIBE.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { statesOf } from "../helpers/berthHarness.js";
+import { waitFor } from "../helpers/waitFor.js";
+import { ENDLESS_BODY_CAP, type FaultyFront } from "./executorBadInputFaultyFront.js";
 import {
   LONG,
   carried,
@@ -17,6 +20,19 @@ import {
   waitForLog,
   withFront,
 } from "./executorBadInputHelpers.js";
+
+/** The error bodies the executor reads at most (MAX_ERROR_BODY_BYTES in src/mesos/agentConnection.ts). */
+const ERROR_BODY_BOUND = 4096;
+
+/** Waits for the front's endless answer with `status` to end; checks that the executor cut it. */
+async function endlessCutByExecutor(front: FaultyFront, status: number): Promise<void> {
+  const endless = await waitFor(() => front.records.find((r) => r.outcome === status && r.endless)?.endless, {
+    ...LONG,
+    what: `the endless ${status} answer to end`,
+  });
+  // The executor stops at its bound; the kernel's socket buffers hold a few MiB more, far below the cap.
+  assert.ok(endless.closedByExecutor, `the executor closed the connection before the front's ${ENDLESS_BODY_CAP}-byte cap (wrote ${endless.written})`);
+}
 
 const hex = (bytes: Uint8Array | undefined): string => Buffer.from(bytes ?? []).toString("hex");
 
@@ -88,4 +104,29 @@ describe("agent errors (from a faulty front of our agent simulator)", () => {
       await killAndExitCleanly(executor, "t1");
     }));
 
+  test("SUBSCRIBE answered 503 with an endless body: cut at the bound, logged, retried, subscribed", () =>
+    withFront({ faults: [["SUBSCRIBE", { status: 503, endlessBody: true }, 1]] }, async ({ executor }, front) => {
+      executor.launch({ task_id: { value: "t1" }, command: { value: "exit 0" } });
+      await executor.waitForSubscribed(LONG);
+      await endlessCutByExecutor(front, 503);
+      const line = await waitForLog(executor, "agent connection lost", "SUBSCRIBE answered 503", `(body cut at ${ERROR_BODY_BOUND} bytes)`);
+      assert.ok(line.length < ERROR_BODY_BOUND + 500, `the log line carries at most the bound (${line.length} characters)`);
+      assert.deepEqual(front.records.filter((r) => r.type === "SUBSCRIBE").map((r) => r.outcome), [503, "forwarded"]);
+      await executor.waitForUpdate((s) => s.task_id.value === "t1" && s.state === "TASK_FINISHED", LONG);
+      const exit = await executor.waitForExit(LONG);
+      assert.deepEqual([exit.code, exit.signal], [0, null], stderrOf(executor));
+    }));
+
+  test("UPDATE answered 500 with an endless body: cut at the bound, retried, the same update arrives", () =>
+    withFront({ faults: [["UPDATE", { status: 500, endlessBody: true }, 1]] }, async ({ executor }, front) => {
+      executor.launch({ task_id: { value: "t1" }, command: { value: "exit 0" } });
+      await executor.waitForUpdate((s) => s.task_id.value === "t1" && s.state === "TASK_FINISHED", LONG);
+      await endlessCutByExecutor(front, 500);
+      assert.deepEqual(statesOf(executor, "t1"), ["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]);
+      const refused = front.records.find((r) => r.outcome === 500)?.call?.update?.status;
+      assert.equal(hex(executor.updates("t1")[0]?.status.uuid), hex(refused?.uuid), "a retry, not a new update");
+      await waitForLog(executor, "level=warn", "status update not delivered; retrying", "UPDATE answered 500", `(body cut at ${ERROR_BODY_BOUND} bytes)`);
+      const exit = await executor.waitForExit(LONG);
+      assert.deepEqual([exit.code, exit.signal], [0, null], stderrOf(executor));
+    }));
 });

@@ -57,9 +57,10 @@ const FAULTS: readonly StreamFault[] = [
     reason: ["undecodable event stream", "task_id"],
   },
   {
-    what: "a record length beyond the limit",
-    inject: async (front, executor) => void (await injectRaw(front, executor, "99999999999\n")),
-    reason: ["undecodable event stream", "exceeds the", "-byte limit"],
+    // 60 MiB, as in issue 6: below the old 64 MiB limit the executor waited for (and buffered) the whole record.
+    what: "the length prefix of a 60 MiB record, its bytes never sent",
+    inject: async (front, executor) => void (await injectRaw(front, executor, `${60 * 1024 * 1024}\n`)),
+    reason: ["undecodable event stream", "record of 62914560 bytes exceeds the 4194304-byte limit"],
   },
 ];
 
