@@ -30,12 +30,12 @@ export interface FrontRecord {
 
 /** One SUBSCRIBE stream the agent accepted, as relayed to the executor. */
 export class RelayedStream {
-  /** Whole records relayed from the agent. */
+  /** Whole records relayed from the agent, and when the last one was written (performance.now()). */
   relayed = 0;
+  lastRelayedAt: number | undefined;
   /** open: relaying; frozen: the agent's bytes are dropped, the connection stays open; ended: body ended by the front. */
   state: "open" | "frozen" | "ended" = "open";
-  /** When it was frozen, and when the executor then closed it (performance.now()). */
-  frozenAt: number | undefined;
+  /** When the executor closed it (performance.now()). */
   closedAt: number | undefined;
   readonly #res: ServerResponse;
   readonly #upstream: IncomingMessage;
@@ -55,6 +55,7 @@ export class RelayedStream {
     if (this.state !== "open" || this.closed) return;
     this.#res.write(encodeRecord(record));
     this.relayed += 1;
+    this.lastRelayedAt = performance.now();
   }
 
   write(bytes: Uint8Array): void {
@@ -72,7 +73,6 @@ export class RelayedStream {
   /** From now on nothing reaches the executor, but its connection stays open: an agent that hangs. */
   freeze(): void {
     this.state = "frozen";
-    this.frozenAt = performance.now();
   }
 }
 
