@@ -42,16 +42,6 @@ export class EventStream {
     return true;
   }
 
-  /**
-   * Test-only fault injection: writes `bytes` as they are (no RecordIO framing, no encoding) into the body, so
-   * tests can feed an executor garbage, partial records or events the agent would never send. False when closed.
-   */
-  writeRaw(bytes: Uint8Array): boolean {
-    if (!this.open) return false;
-    this.#res.write(bytes);
-    return true;
-  }
-
   /** Ends the chunked body cleanly: the reader sees EOF. */
   close(): void {
     if (!this.open) return;

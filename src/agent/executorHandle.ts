@@ -69,13 +69,6 @@ export interface ExecutorHandle {
    * "abort" (default) closes the connection mid-body, "rst" resets it, "eof" ends the body cleanly.
    */
   cutStream(options?: { mode?: "abort" | "rst" | "eof" }): void;
-  /**
-   * Test-only fault injection: writes raw bytes on the current event stream, bypassing the agent's state (nothing is
-   * recorded as an event). Frame an event with encodeRecord(encodeEvent(...)) to send one the agent never would (a
-   * KILL for an unknown task, a second LAUNCH); anything else is garbage, a partial record or an undecodable one.
-   * Throws AGENT_INVALID_STATE when no stream is open.
-   */
-  injectRaw(bytes: Uint8Array | string): void;
 
   waitForUpdate(predicate: (status: TaskStatus) => boolean, options?: FromOptions): Promise<TaskStatus>;
   waitForEvent(predicate: (record: EventRecord) => boolean, options?: FromOptions): Promise<EventRecord>;

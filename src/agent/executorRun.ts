@@ -19,6 +19,7 @@ import type {
   TaskStatusReason,
 } from "../mesos/types.js";
 import { newUuidBytes } from "../mesos/uuid.js";
+import { setLongTimeout, type LongTimer } from "../time/longTimer.js";
 import { AgentError } from "./agentError.js";
 import type { AgentContext, FrameworkRecord } from "./agentContext.js";
 import type { WaitOptions } from "./changeNotifier.js";
@@ -79,9 +80,9 @@ export class ExecutorRun implements ExecutorHandle {
   #heldAcks: UpdateRecord[] = [];
   /** Bumped on agent restart/stop so that acknowledgements scheduled before are dropped. */
   #epoch = 0;
-  #registrationTimer: NodeJS.Timeout | undefined;
-  #shutdownTimer: NodeJS.Timeout | undefined;
-  #heartbeater: NodeJS.Timeout | undefined;
+  #registrationTimer: LongTimer | undefined;
+  #shutdownTimer: LongTimer | undefined;
+  #heartbeater: LongTimer | undefined;
 
   constructor(init: ExecutorRunInit) {
     this.#agent = init.agent;
@@ -103,7 +104,7 @@ export class ExecutorRun implements ExecutorHandle {
     this.#process = ExecutorProcess.spawn({ command: this.#command, sandbox: this.sandbox, env: this.env, onOutput: this.#onOutput });
     void this.#process.exited.then((exit) => this.#onProcessExit(exit));
     const timeoutMs = this.#agent.timeouts.registrationTimeoutMs;
-    if (timeoutMs > 0) this.#registrationTimer = setTimeout(() => this.#registrationTimedOut(timeoutMs), timeoutMs);
+    if (timeoutMs > 0) this.#registrationTimer = setLongTimeout(() => this.#registrationTimedOut(timeoutMs), timeoutMs);
   }
 
   // ── public handle ────────────────────────────────────────────────────────────────────────────────────────────
@@ -223,11 +224,6 @@ export class ExecutorRun implements ExecutorHandle {
     this.#agent.notifier.notify();
   }
 
-  injectRaw(bytes: Uint8Array | string): void {
-    const written = this.#stream?.writeRaw(typeof bytes === "string" ? Buffer.from(bytes) : bytes) ?? false;
-    if (!written) throw new AgentError("AGENT_INVALID_STATE", `executor ${this.executorId} has no open event stream to inject into`);
-  }
-
   waitForUpdate(predicate: (status: TaskStatus) => boolean, options?: FromOptions): Promise<TaskStatus> {
     return this.#log.waitForUpdate(predicate, options);
   }
@@ -279,7 +275,7 @@ export class ExecutorRun implements ExecutorHandle {
     this.#stream?.close();
     this.#state = "RUNNING";
     this.#stream = stream;
-    clearTimeout(this.#registrationTimer);
+    this.#registrationTimer?.clear();
     this.#startHeartbeater();
 
     for (const update of subscribe.unacknowledged_updates ?? []) {
@@ -342,7 +338,7 @@ export class ExecutorRun implements ExecutorHandle {
     this.#send({ type: "SHUTDOWN" });
     const grace = this.executorInfo.shutdown_grace_period;
     const graceMs = grace ? grace.nanoseconds / 1e6 : this.#agent.timeouts.shutdownGracePeriodMs;
-    this.#shutdownTimer = setTimeout(() => {
+    this.#shutdownTimer = setLongTimeout(() => {
       if (this.#state === "TERMINATING") this.#process?.killContainer();
     }, graceMs);
     this.#agent.notifier.notify();
@@ -559,15 +555,23 @@ export class ExecutorRun implements ExecutorHandle {
   }
 
   #startHeartbeater(): void {
-    clearInterval(this.#heartbeater);
+    this.#heartbeater?.clear();
     const interval = this.#agent.timeouts.heartbeatIntervalMs;
-    if (interval > 0) this.#heartbeater = setInterval(() => this.#send({ type: "HEARTBEAT" }), interval);
+    if (interval <= 0) return;
+    // The agent's Heartbeater: the first HEARTBEAT one interval after SUBSCRIBE, then one every interval.
+    const beat = (): void => {
+      this.#heartbeater = setLongTimeout(() => {
+        this.#send({ type: "HEARTBEAT" });
+        beat();
+      }, interval);
+    };
+    beat();
   }
 
   #clearTimers(): void {
-    clearTimeout(this.#registrationTimer);
-    clearTimeout(this.#shutdownTimer);
-    clearInterval(this.#heartbeater);
+    this.#registrationTimer?.clear();
+    this.#shutdownTimer?.clear();
+    this.#heartbeater?.clear();
   }
 
   /** Slave::registerExecutorTimeout. */

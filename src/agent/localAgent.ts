@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { encodeMessage } from "../mesos/codec.js";
 import type { AgentInfo, CommandInfo, ExecutorInfo, FrameworkInfo, TaskStatus } from "../mesos/types.js";
+import { setLongTimeout, type LongTimer } from "../time/longTimer.js";
 import { AgentError } from "./agentError.js";
 import { FrameworkRecord, type AgentContext, type AgentPhase, type AgentTimeouts } from "./agentContext.js";
 import { ChangeNotifier, type WaitOptions } from "./changeNotifier.js";
@@ -144,7 +145,7 @@ export class LocalAgent {
   #seq = 0;
   #streamIds = 0;
   #executorIds = 0;
-  #reregistrationTimer: NodeJS.Timeout | undefined;
+  #reregistrationTimer: LongTimer | undefined;
   #stopping: Promise<void> | undefined;
   /** What executor runs see of the agent. */
   readonly #context: AgentContext;
@@ -333,7 +334,7 @@ export class LocalAgent {
     this.#notifier.notify();
     const timeoutMs = reregistrationTimeoutMs ?? this.#options.reregistrationTimeoutMs ?? 2_000;
     const finish = (): void => this.#containersRecovered(recover, timeoutMs);
-    if (containerRecoveryMs > 0) this.#reregistrationTimer = setTimeout(finish, containerRecoveryMs);
+    if (containerRecoveryMs > 0) this.#reregistrationTimer = setLongTimeout(finish, containerRecoveryMs);
     else finish();
     if (aborted) throw new AgentError("AGENT_ABORTED", "restart aborted: the agent came back up early", { cause: signal?.reason });
   }
@@ -351,7 +352,7 @@ export class LocalAgent {
    */
   stop({ timeoutMs = 10_000, signal }: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     this.#stopping ??= (async () => {
-      clearTimeout(this.#reregistrationTimer);
+      this.#reregistrationTimer?.clear();
       this.#phase = "stopped";
       for (const run of this.#runs) run.agentStopped();
       await Promise.all(this.#runs.map((run) => run.waitForExit({ timeoutMs, ...(signal ? { signal } : {}) }).catch(() => undefined)));
@@ -437,7 +438,7 @@ export class LocalAgent {
       this.#phase = "running";
     } else if (this.#frameworks.size > 0) {
       this.#phase = "recovering";
-      this.#reregistrationTimer = setTimeout(() => {
+      this.#reregistrationTimer = setLongTimeout(() => {
         for (const run of recovered) run.reregistrationTimedOut(reregistrationTimeoutMs);
         // MESOS-7539: recovery ends only when the reregistration timeout has elapsed.
         if (this.#phase === "recovering") this.#phase = "running";

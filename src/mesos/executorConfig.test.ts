@@ -18,7 +18,26 @@ test("reads the agent's variables with Mesos defaults", () => {
   assert.equal(config.subscriptionBackoffMaxMs, 2000);
   assert.equal(config.encoding, "json");
   assert.equal(config.sandbox, "/tmp/sandbox");
+  assert.equal(config.agentHeartbeatIntervalMs, 30 * 60_000, "the agent's heartbeat interval is Mesos' 30 minutes");
 });
+
+test("reads the agent's heartbeat interval; 0secs turns the silence limit off", () => {
+  assert.equal(readExecutorConfig({ ...base, BERTH_AGENT_HEARTBEAT_INTERVAL: "1secs" }).agentHeartbeatIntervalMs, 1000);
+  assert.equal(readExecutorConfig({ ...base, BERTH_AGENT_HEARTBEAT_INTERVAL: "0secs" }).agentHeartbeatIntervalMs, 0);
+});
+
+for (const [value, expected] of [
+  ["30", /^BERTH_AGENT_HEARTBEAT_INTERVAL: invalid duration "30"/],
+  ["-5secs", /^BERTH_AGENT_HEARTBEAT_INTERVAL: invalid duration "-5secs"/],
+  ["10ms", /^BERTH_AGENT_HEARTBEAT_INTERVAL must be at least 100ms, or 0secs/],
+] as const) {
+  test(`rejects BERTH_AGENT_HEARTBEAT_INTERVAL=${value}, naming it`, () => {
+    assert.throws(
+      () => readExecutorConfig({ ...base, BERTH_AGENT_HEARTBEAT_INTERVAL: value }),
+      (error: unknown) => error instanceof ConfigError && error.problems.length === 1 && expected.test(error.problems[0] as string),
+    );
+  });
+}
 
 test("falls back to MESOS_SLAVE_PID for the C++ library's URL", () => {
   const { MESOS_AGENT_ENDPOINT: _, ...rest } = base;

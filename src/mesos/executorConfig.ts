@@ -34,6 +34,11 @@ export interface ExecutorConfig {
   defaultKillGracePeriodMs: number;
   /** Interval of HEARTBEAT calls (the C++ executor library sends one every 30 minutes). */
   heartbeatIntervalMs: number;
+  /**
+   * Interval of the agent's HEARTBEAT events on the stream (Mesos: 30 minutes); a stream silent well beyond it is
+   * presumed dead (AgentConnection's streamSilenceLimitMs). 0: the agent sends none, silence is never a failure.
+   */
+  agentHeartbeatIntervalMs: number;
 }
 
 /** Variables that belong to the executor alone and are removed from every task's environment. */
@@ -46,6 +51,10 @@ export const BERTH_VARIABLES = {
   BERTH_MESOS_ENCODING: ["json", "Wire encoding towards the agent: json or protobuf."],
   BERTH_KILL_GRACE_PERIOD: ["3secs", "Grace between the stop signal and SIGKILL when no kill policy is given (stout duration)."],
   BERTH_HEARTBEAT_INTERVAL: ["30mins", "How often the executor sends a HEARTBEAT call to keep its connections alive (stout duration)."],
+  BERTH_AGENT_HEARTBEAT_INTERVAL: [
+    "30mins",
+    "How often the agent sends a HEARTBEAT event; a stream silent for 1.5 times that (at least 5 s more) is a lost connection; 0secs: never (stout duration).",
+  ],
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -108,6 +117,10 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
   const defaultKillGracePeriodMs = duration("BERTH_KILL_GRACE_PERIOD", BERTH_VARIABLES.BERTH_KILL_GRACE_PERIOD[0]);
   const heartbeatIntervalMs = duration("BERTH_HEARTBEAT_INTERVAL", BERTH_VARIABLES.BERTH_HEARTBEAT_INTERVAL[0]);
   if (heartbeatIntervalMs < 100) problems.push("BERTH_HEARTBEAT_INTERVAL must be at least 100ms");
+  const agentHeartbeatIntervalMs = duration("BERTH_AGENT_HEARTBEAT_INTERVAL", BERTH_VARIABLES.BERTH_AGENT_HEARTBEAT_INTERVAL[0]);
+  if (agentHeartbeatIntervalMs > 0 && agentHeartbeatIntervalMs < 100) {
+    problems.push("BERTH_AGENT_HEARTBEAT_INTERVAL must be at least 100ms, or 0secs for an agent that sends no heartbeats");
+  }
 
   const encodingText = env.BERTH_MESOS_ENCODING ?? BERTH_VARIABLES.BERTH_MESOS_ENCODING[0];
   if (encodingText !== "json" && encodingText !== "protobuf") {
@@ -130,5 +143,6 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
     encoding: encodingText as Encoding,
     defaultKillGracePeriodMs,
     heartbeatIntervalMs,
+    agentHeartbeatIntervalMs,
   };
 }

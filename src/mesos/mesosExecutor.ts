@@ -107,7 +107,12 @@ export class MesosExecutor {
     this.#env = env;
     this.#log = logger;
     this.#random = random;
-    this.#connection = new AgentConnection({ apiUrl: config.apiUrl, encoding: config.encoding, authToken: config.authToken });
+    this.#connection = new AgentConnection({
+      apiUrl: config.apiUrl,
+      encoding: config.encoding,
+      authToken: config.authToken,
+      agentHeartbeatIntervalMs: config.agentHeartbeatIntervalMs,
+    });
     this.#updates = new UpdateSender({
       executorId: config.executorId,
       logger,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { encodeRecord, RecordIODecoder, RecordIOError } from "./recordio.js";
+import { encodeRecord, MAX_RECORD_BYTES, RecordIODecoder, RecordIOError } from "./recordio.js";
 
 const records = [Buffer.from("hello"), Buffer.from("ünïcödé ✓"), Buffer.alloc(300, 7), Buffer.from("x")];
 const stream = Buffer.concat(records.map(encodeRecord));
@@ -44,7 +44,24 @@ for (const [name, garbage] of [
 }
 
 test("rejects records above the size limit", () => {
-  assert.throws(() => new RecordIODecoder({ maxRecordBytes: 10 }).decode(Buffer.from("11\n")), /exceeds/);
+  assert.throws(() => new RecordIODecoder({ maxRecordBytes: 10 }).decode(Buffer.from("11\n")), /record of 11 bytes exceeds the 10-byte limit/);
+});
+
+test("the default limit is MAX_RECORD_BYTES (4 MiB): a record of that size passes, one byte more does not", () => {
+  const decoder = new RecordIODecoder();
+  const [record] = decoder.decode(encodeRecord(Buffer.alloc(MAX_RECORD_BYTES)));
+  assert.equal(record?.length, MAX_RECORD_BYTES);
+  assert.throws(() => decoder.decode(Buffer.from(`${MAX_RECORD_BYTES + 1}\n`)), /exceeds the 4194304-byte limit/);
+});
+
+test("an oversized length is refused from its digits, before its newline and its bytes arrive", () => {
+  const decoder = new RecordIODecoder({ maxRecordBytes: 100 });
+  decoder.decode(Buffer.from("10"));
+  assert.throws(() => decoder.decode(Buffer.from("1")), /record of at least 101 bytes exceeds the 100-byte limit/);
+});
+
+test("leading zeros do not count against the limit", () => {
+  assert.deepEqual(new RecordIODecoder({ maxRecordBytes: 3 }).decode(Buffer.from("0003\nabc")), [Buffer.from("abc")]);
 });
 
 test("records before garbage in the same chunk are salvaged", () => {

@@ -14,11 +14,21 @@ export function encodeRecord(record: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from(`${record.byteLength}\n`, "ascii"), record]);
 }
 
-/** Longest length prefix accepted: 20 digits already exceeds any sane record. */
+/** Longest length prefix accepted (leading zeros allowed); the value is checked against the limit as it arrives. */
 const MAX_HEADER_DIGITS = 19;
 
+/**
+ * Default bound on one record: 4 MiB. An executor event is kilobytes: SUBSCRIBED carries three small Infos, LAUNCH
+ * one TaskInfo, LAUNCH_GROUP the TaskInfos of one group, the rest a few ids. What could make one large is
+ * TaskInfo.data (and ExecutorInfo.data) set by the framework; Marathon keeps each app and pod definition in one
+ * ZooKeeper node (1 MiB by default), so its tasks stay far below this even in JSON, where base64 adds a third. A
+ * record above the bound is refused from its length prefix, before any of it is buffered; the caller treats it as
+ * garbage (a disconnect), the executor's memory stays within a few times the bound while a record is decoded.
+ */
+export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
 export interface RecordIODecoderOptions {
-  /** Records larger than this are rejected as garbage (default 64 MiB). */
+  /** Records larger than this are rejected as garbage (default MAX_RECORD_BYTES). */
   maxRecordBytes?: number;
 }
 
@@ -30,7 +40,7 @@ export class RecordIODecoder {
   #expected: number | undefined;
   #header = "";
 
-  constructor({ maxRecordBytes = 64 * 1024 * 1024 }: RecordIODecoderOptions = {}) {
+  constructor({ maxRecordBytes = MAX_RECORD_BYTES }: RecordIODecoderOptions = {}) {
     this.#maxRecordBytes = maxRecordBytes;
   }
 
@@ -68,12 +78,13 @@ export class RecordIODecoder {
         if (!/^\d*$/.test(part)) throw new RecordIOError(`invalid record length prefix ${JSON.stringify((this.#header + part).slice(0, 40))}`);
         this.#header += part;
         if (this.#header.length > MAX_HEADER_DIGITS) throw new RecordIOError("record length prefix too long");
+        // Refused as soon as its digits say so, newline or not: nothing of an oversized record is ever buffered.
+        const length = Number(this.#header);
+        if (length > this.#maxRecordBytes) throw new RecordIOError(`record of ${newline === -1 ? "at least " : ""}${length} bytes exceeds the ${this.#maxRecordBytes}-byte limit`);
         if (newline === -1) return;
         data = data.subarray(newline + 1);
         if (this.#header === "") throw new RecordIOError("empty record length prefix");
-        const length = Number(this.#header);
         this.#header = "";
-        if (length > this.#maxRecordBytes) throw new RecordIOError(`record of ${length} bytes exceeds the ${this.#maxRecordBytes}-byte limit`);
         this.#expected = length;
       }
       const need = this.#expected - this.#bufferedBytes;

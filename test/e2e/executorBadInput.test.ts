@@ -1,7 +1,8 @@
 // Bad input to the real `berth executor`, end to end against our Mesos agent simulator: a broken environment, a
 // LAUNCH without a command, events for tasks it does not have, a duplicate LAUNCH. In every case the executor
 // reports (exit code, log line, status update) and degrades, and withBerth checks that no process is left.
-// Garbage on the stream is in executorBadInputStream.test.ts, agent errors in executorBadInputAgentErrors.test.ts.
+// Events the agent would never send come from a faulty front (executorBadInputFaultyFront.ts). Garbage on the stream
+// is in executorBadInputStream.test.ts, agent errors in executorBadInputAgentErrors.test.ts.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -15,6 +16,7 @@ import {
   LONG,
   carried,
   framed,
+  injectRaw,
   assertAlive,
   killAndExitCleanly,
   runningSleeper,
@@ -22,6 +24,7 @@ import {
   stderrOf,
   subscribes,
   waitForLog,
+  withFront,
 } from "./executorBadInputHelpers.js";
 
 const ENCODINGS: readonly Encoding[] = ["json", "protobuf"];
@@ -116,14 +119,14 @@ describe("a LAUNCH without a command: TASK_ERROR saying where Berth looked, then
     ));
 });
 
-describe("events for tasks the executor does not have (injected raw on the stream of our agent simulator)", () => {
+describe("events for tasks the executor does not have (injected raw by a faulty front of our agent simulator)", () => {
   for (const encoding of ENCODINGS) {
     test(`KILL for a task never launched: TASK_KILLED with REASON_TASK_UNKNOWN, the real task keeps running (${encoding})`, () =>
-      withBerth({ encoding }, async ({ executor, markers }) => {
+      withFront({ encoding }, async ({ executor, markers }, front) => {
         executor.launch(sleeper(markers, "t1"));
         const pid = await runningSleeper(executor, markers, "t1");
         // The agent refuses to kill a task it does not know, so the KILL goes in raw.
-        executor.injectRaw(framed({ type: "KILL", kill: { task_id: { value: "ghost" } } }, encoding));
+        await injectRaw(front, executor, framed({ type: "KILL", kill: { task_id: { value: "ghost" } } }, encoding));
         const answer = await executor.waitForCall((c) => c.call?.type === "UPDATE" && c.call.update?.status.task_id.value === "ghost", LONG);
         const status = answer.call?.update?.status;
         assert.deepEqual([status?.state, status?.reason, status?.source], ["TASK_KILLED", "REASON_TASK_UNKNOWN", "SOURCE_EXECUTOR"]);
@@ -138,14 +141,14 @@ describe("events for tasks the executor does not have (injected raw on the strea
   }
 
   test("ACKNOWLEDGED for uuids it never sent: logged and ignored, the task and its updates stay unacknowledged (json)", () =>
-    withBerth({}, async ({ executor, markers }) => {
+    withFront({}, async ({ executor, markers }, front) => {
       executor.withholdAcks(true);
       executor.launch(sleeper(markers, "t1"));
       const pid = await runningSleeper(executor, markers, "t1");
       const sent = executor.updates("t1").map((u) => Buffer.from(u.status.uuid ?? []).toString("hex"));
       // A bogus ack for the running task, then one for a task it does not have; handled in that order.
-      executor.injectRaw(framed({ type: "ACKNOWLEDGED", acknowledged: { task_id: { value: "t1" }, uuid: newUuidBytes() } }, "json"));
-      executor.injectRaw(framed({ type: "ACKNOWLEDGED", acknowledged: { task_id: { value: "ghost" }, uuid: newUuidBytes() } }, "json"));
+      await injectRaw(front, executor, framed({ type: "ACKNOWLEDGED", acknowledged: { task_id: { value: "t1" }, uuid: newUuidBytes() } }, "json"));
+      await injectRaw(front, executor, framed({ type: "ACKNOWLEDGED", acknowledged: { task_id: { value: "ghost" }, uuid: newUuidBytes() } }, "json"));
       await waitForLog(executor, "level=warn", "ignoring ACKNOWLEDGED for an update this executor does not hold", "task=t1");
       await waitForLog(executor, "level=warn", "ignoring ACKNOWLEDGED for an update this executor does not hold", "task=ghost");
 
@@ -164,15 +167,15 @@ describe("events for tasks the executor does not have (injected raw on the strea
     }));
 });
 
-describe("a duplicate LAUNCH of a running task (injected raw on the stream of our agent simulator)", () => {
+describe("a duplicate LAUNCH of a running task (injected raw by a faulty front of our agent simulator)", () => {
   for (const encoding of ENCODINGS) {
     test(`is ignored and logged; the first task is unaffected (${encoding})`, () =>
-      withBerth({ encoding }, async ({ executor, markers }) => {
+      withFront({ encoding }, async ({ executor, markers }, front) => {
         const info = executor.launch(sleeper(markers, "t1"));
         const pid = await runningSleeper(executor, markers, "t1");
         // The agent refuses a second task with the same id; the copy would write another marker if it ran.
         const copy = { ...info, command: { value: `echo $$ > '${markers.file("copy")}'; exec sleep 600` } };
-        executor.injectRaw(framed({ type: "LAUNCH", launch: { task: copy } }, encoding));
+        await injectRaw(front, executor, framed({ type: "LAUNCH", launch: { task: copy } }, encoding));
         await waitForLog(executor, "level=warn", "ignoring a second LAUNCH for a known task", "task=t1");
         assertAlive(executor, pid);
         await killAndExitCleanly(executor, "t1");

@@ -1,14 +1,21 @@
 // A fault-injecting HTTP front for the local agent (our Mesos agent simulator): the executor is pointed at it
 // (MESOS_AGENT_ENDPOINT) and it forwards every call to the agent, except the ones a test told it to answer itself
-// with a given status or not at all. It lives in the test rather than in the agent because the agent's answers are
-// decided in its route, which these tests must leave alone; a front also fails calls the way a broken network or
-// proxy in front of a real agent would. Streams (SUBSCRIBE) are piped through unchanged, in both directions.
+// (a status, an endless body, or no answer at all). It relays the agent's event streams record by record, and on
+// the latest one it can write raw bytes (garbage, partial records, events the agent would never send), end the
+// body, or freeze it (the agent hangs with the socket open). All of this lives here, under test/, rather than in the
+// agent, which ships with `berth dev` and only ever behaves as a Mesos agent does; a front also fails calls the way a
+// broken network or proxy in front of a real agent would.
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { decodeCall, encodingOfContentType } from "../../src/mesos/codec.js";
+import { encodeRecord, RecordIODecoder } from "../../src/mesos/recordio.js";
 import type { Call, CallType } from "../../src/mesos/types.js";
+import { waitFor } from "../helpers/waitFor.js";
 
-/** An answer the front gives instead of the agent: a status with a plain-text body, or none at all. */
-export type Fault = { status: number; body?: string } | { hang: true };
+/** An answer the front gives instead of the agent: a status with a plain-text body (or an endless one), or none. */
+export type Fault = { status: number; body?: string } | { status: number; endlessBody: true } | { hang: true };
+
+/** An endless body stops here, so that a reader that never stops fails a test instead of exhausting memory. */
+export const ENDLESS_BODY_CAP = 64 * 1024 * 1024;
 
 export interface FrontRecord {
   type: CallType | undefined;
@@ -17,6 +24,56 @@ export interface FrontRecord {
   outcome: "forwarded" | number | "hung";
   /** For a hung call: when the executor gave up on it (ms after it arrived). */
   abandonedAfterMs?: number;
+  /** For an endless body: the bytes written until the connection closed, and whether the executor closed it first. */
+  endless?: { written: number; closedByExecutor: boolean };
+}
+
+/** One SUBSCRIBE stream the agent accepted, as relayed to the executor. */
+export class RelayedStream {
+  /** Whole records relayed from the agent, and when the last one was written (performance.now()). */
+  relayed = 0;
+  lastRelayedAt: number | undefined;
+  /** open: relaying; frozen: the agent's bytes are dropped, the connection stays open; ended: body ended by the front. */
+  state: "open" | "frozen" | "ended" = "open";
+  /** When the executor closed it (performance.now()). */
+  closedAt: number | undefined;
+  readonly #res: ServerResponse;
+  readonly #upstream: IncomingMessage;
+
+  constructor(res: ServerResponse, upstream: IncomingMessage) {
+    this.#res = res;
+    this.#upstream = upstream;
+    res.once("close", () => (this.closedAt = performance.now()));
+  }
+
+  get closed(): boolean {
+    return this.closedAt !== undefined;
+  }
+
+  /** A whole record from the agent. */
+  relay(record: Buffer): void {
+    if (this.state !== "open" || this.closed) return;
+    this.#res.write(encodeRecord(record));
+    this.relayed += 1;
+    this.lastRelayedAt = performance.now();
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.state !== "open" || this.closed) throw new Error(`cannot write to a stream that is ${this.closed ? "closed" : this.state}`);
+    this.#res.write(bytes);
+  }
+
+  /** Ends the body cleanly (the executor reads EOF) and drops the agent's side. */
+  end(): void {
+    this.state = "ended";
+    this.#res.end();
+    this.#upstream.destroy();
+  }
+
+  /** From now on nothing reaches the executor, but its connection stays open: an agent that hangs. */
+  freeze(): void {
+    this.state = "frozen";
+  }
 }
 
 interface Rule {
@@ -27,6 +84,8 @@ interface Rule {
 
 export class FaultyFront {
   readonly records: FrontRecord[] = [];
+  /** Every stream the agent accepted, in order. */
+  readonly streams: RelayedStream[] = [];
   readonly #server: Server;
   readonly #rules: Rule[] = [];
   readonly #open = new Set<ServerResponse>();
@@ -65,6 +124,20 @@ export class FaultyFront {
     this.#rules.push({ type, fault, remaining: count });
   }
 
+  /**
+   * The `ordinal`-th stream (1-based) once it has relayed `afterRecords` records: bytes written to it then come after
+   * every event the agent had written before, and never inside one of the agent's records.
+   */
+  async stream(ordinal: number, { afterRecords = 0 }: { afterRecords?: number } = {}): Promise<RelayedStream> {
+    return waitFor(
+      () => {
+        const stream = this.streams[ordinal - 1];
+        return stream !== undefined && stream.relayed >= afterRecords && stream;
+      },
+      { timeoutMs: 30_000, what: `stream ${ordinal} of the front to relay ${afterRecords} records (relayed: ${this.streams.map((s) => s.relayed).join(", ")})` },
+    );
+  }
+
   async close(): Promise<void> {
     for (const res of this.#open) res.destroy();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -90,14 +163,7 @@ export class FaultyFront {
     this.records.push(record);
     if (rule) {
       rule.remaining -= 1;
-      if ("hang" in rule.fault) {
-        record.outcome = "hung";
-        const arrived = performance.now();
-        res.once("close", () => (record.abandonedAfterMs = performance.now() - arrived));
-        return;
-      }
-      record.outcome = rule.fault.status;
-      res.writeHead(rule.fault.status, { "Content-Type": "text/plain; charset=utf-8" }).end(rule.fault.body ?? "");
+      this.#fail(rule.fault, record, res);
       return;
     }
     await this.#upstreamReady;
@@ -106,9 +172,9 @@ export class FaultyFront {
     forwarded.on("response", (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       res.flushHeaders();
+      if (call?.type === "SUBSCRIBE" && answer.statusCode === 200) return this.#relayStream(answer, res);
       answer.on("data", (chunk: Buffer) => res.write(chunk));
       answer.on("end", () => res.end());
-      // The agent reset the stream: reset ours too, so the executor sees what it would have seen.
       answer.on("close", () => {
         if (!answer.complete) res.destroy();
       });
@@ -118,4 +184,62 @@ export class FaultyFront {
     res.once("close", () => forwarded.destroy());
     forwarded.end(body);
   }
+
+  /** Relays whole records only, so that whatever a test writes in between lands on a record boundary. */
+  #relayStream(answer: IncomingMessage, res: ServerResponse): void {
+    const stream = new RelayedStream(res, answer);
+    this.streams.push(stream);
+    const decoder = new RecordIODecoder();
+    answer.on("data", (chunk: Buffer) => {
+      try {
+        for (const record of decoder.decode(chunk)) stream.relay(record);
+      } catch {
+        res.destroy(); // the agent never writes garbage; if it did, the test must not pass on it
+      }
+    });
+    // What the agent does to a stream the front ended or froze no longer reaches the executor.
+    answer.on("end", () => {
+      if (stream.state === "open") res.end();
+    });
+    // The agent reset the stream: reset ours too, so the executor sees what it would have seen.
+    answer.on("close", () => {
+      if (!answer.complete && stream.state === "open") res.destroy();
+    });
+  }
+
+  #fail(fault: Fault, record: FrontRecord, res: ServerResponse): void {
+    if ("hang" in fault) {
+      record.outcome = "hung";
+      const arrived = performance.now();
+      res.once("close", () => (record.abandonedAfterMs = performance.now() - arrived));
+      return;
+    }
+    record.outcome = fault.status;
+    res.writeHead(fault.status, { "Content-Type": "text/plain; charset=utf-8" });
+    if ("endlessBody" in fault) writeEndless(res, (endless) => (record.endless = endless));
+    else res.end(fault.body ?? "");
+  }
+}
+
+/** Writes body bytes until the executor closes the connection, or ENDLESS_BODY_CAP; then reports. */
+function writeEndless(res: ServerResponse, done: (endless: { written: number; closedByExecutor: boolean }) => void): void {
+  const chunk = Buffer.alloc(64 * 1024, "x");
+  let written = 0;
+  let closed = false;
+  res.once("close", () => {
+    closed = true;
+    done({ written, closedByExecutor: written < ENDLESS_BODY_CAP });
+  });
+  res.on("error", () => undefined); // EPIPE/ECONNRESET once the executor is gone
+  const pump = (): void => {
+    while (!closed && written < ENDLESS_BODY_CAP) {
+      written += chunk.length;
+      if (!res.write(chunk)) {
+        res.once("drain", pump);
+        return;
+      }
+    }
+    if (!closed) res.end();
+  };
+  pump();
 }

@@ -1,14 +1,16 @@
-// Shared pieces of the "bad input" end-to-end tests: a long-running task whose pid a marker reveals, the executor's
-// own log (its stderr in the sandbox), and framing of events injected raw on the agent's stream.
+// Shared pieces of the "bad input" end-to-end tests: the executor behind a faulty front (which injects what the agent
+// never sends), a long-running task whose pid a marker reveals, the executor's own log (its stderr in the sandbox),
+// and framing of events injected raw on the agent's stream.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CallRecord, ExecutorHandle, TaskInput } from "../../src/agent/index.js";
 import { encodeEvent, type Encoding } from "../../src/mesos/codec.js";
 import { encodeRecord } from "../../src/mesos/recordio.js";
-import type { Event, TaskState } from "../../src/mesos/types.js";
-import { shellTask } from "../helpers/berthHarness.js";
+import type { CallType, Event, TaskState } from "../../src/mesos/types.js";
+import { shellTask, withBerth, type BerthRun, type BerthRunOptions } from "../helpers/berthHarness.js";
 import type { MarkerDir } from "../helpers/fixtures.js";
 import { waitFor } from "../helpers/waitFor.js";
+import { FaultyFront, type Fault, type RelayedStream } from "./executorBadInputFaultyFront.js";
 
 /** Deadlines for anything that involves starting or stopping processes on a loaded 2-core machine. */
 export const LONG = { timeoutMs: 30_000 } as const;
@@ -18,11 +20,20 @@ export function sleeper(markers: MarkerDir, id: string): TaskInput {
   return shellTask(id, `echo $$ > '${markers.file(id)}'; exec sleep 600`);
 }
 
-/** Waits until the sleeper `id` (already queued) runs; returns its pid. */
+/** Waits until the sleeper `id` (already queued) runs and its marker is whole (a pid and its newline); returns the pid. */
 export async function runningSleeper(executor: ExecutorHandle, markers: MarkerDir, id: string): Promise<number> {
   await executor.waitForUpdate((s) => s.task_id.value === id && s.state === "TASK_RUNNING", LONG);
-  const [pid] = await markers.pids(id);
-  return pid as number;
+  const line = await waitFor(
+    () => {
+      try {
+        return /^[1-9]\d*\n$/.exec(readFileSync(markers.file(id), "utf8"))?.[0];
+      } catch {
+        return undefined; // not written yet
+      }
+    },
+    { ...LONG, what: `the pid marker of ${id}` },
+  );
+  return Number(line);
 }
 
 /** True while `pid` is a live process (a zombie counts as dead). */
@@ -100,4 +111,44 @@ export async function killAndExitCleanly(executor: ExecutorHandle, taskId: strin
   await executor.waitForUpdate((s) => s.task_id.value === taskId && s.state === "TASK_KILLED", LONG);
   const exit = await executor.waitForExit(LONG);
   if (exit.code !== 0) throw new Error(`executor exited with ${JSON.stringify(exit)}; its log:\n${stderrOf(executor)}`);
+}
+
+/**
+ * withBerth with the executor talking to the agent through a FaultyFront (MESOS_AGENT_ENDPOINT points at it), which
+ * first gives `faults` ([call type, fault, count]).
+ */
+export async function withFront(
+  options: BerthRunOptions & { faults?: readonly [CallType, Fault, number][] },
+  body: (run: BerthRun, front: FaultyFront) => Promise<void>,
+): Promise<void> {
+  const { faults = [], ...berth } = options;
+  const front = await FaultyFront.start();
+  for (const [type, fault, count] of faults) front.failCalls(type, fault, { count });
+  try {
+    await withBerth({ ...berth, launch: { ...berth.launch, env: { ...berth.launch?.env, MESOS_AGENT_ENDPOINT: front.endpoint } } }, async (run) => {
+      front.forwardTo(run.agent.endpoint);
+      await body(run, front);
+    });
+  } finally {
+    await front.close();
+  }
+}
+
+/** The executor's current event stream at the front, once every event the agent delivered on it has been relayed. */
+export function currentStream(front: FaultyFront, executor: ExecutorHandle): Promise<RelayedStream> {
+  const accepted = subscribes(executor);
+  const streamId = accepted.at(-1)?.streamId;
+  if (streamId === undefined) throw new Error(`executor ${executor.executorId} has no event stream`);
+  const delivered = executor.events.filter((e) => e.delivered && e.streamId === streamId).length;
+  return front.stream(accepted.length, { afterRecords: delivered });
+}
+
+/**
+ * Writes `bytes` raw on the executor's event stream, after everything the agent has sent on it so far: garbage, a
+ * partial record, or an event framed with framed() that the agent would never send (a KILL for an unknown task).
+ */
+export async function injectRaw(front: FaultyFront, executor: ExecutorHandle, bytes: Uint8Array | string): Promise<RelayedStream> {
+  const stream = await currentStream(front, executor);
+  stream.write(typeof bytes === "string" ? Buffer.from(bytes) : bytes);
+  return stream;
 }
