@@ -10,6 +10,7 @@ import { AgentCallError, AgentConnection, MAX_ERROR_BODY_BYTES, streamSilenceLim
 import { CONTENT_TYPE, encodeEvent } from "./codec.js";
 import { encodeRecord, MAX_RECORD_BYTES } from "./recordio.js";
 import type { Call } from "./types.js";
+import { writeEndlessBody, type EndlessBody } from "../../test/helpers/endlessBody.js";
 
 const ids = { framework_id: { value: "fw" }, executor_id: { value: "ex" } };
 const SUBSCRIBE: Call = { ...ids, type: "SUBSCRIBE", subscribe: {} };
@@ -19,43 +20,6 @@ const UPDATE: Call = {
   type: "UPDATE",
   update: { status: { task_id: { value: "t" }, state: "TASK_RUNNING", source: "SOURCE_EXECUTOR", uuid: new Uint8Array(16).fill(0x41) } },
 };
-
-/**
- * Far above anything a bounded reader lets through (its bound plus the kernel's socket buffers on loopback), far
- * below what would hurt the test process: an endless body stops here, and a reader still reading by then fails.
- */
-const WRITE_CAP = 64 * 1024 * 1024;
-
-interface EndlessResult {
-  written: number;
-  /** The client closed the connection before the cap was reached. */
-  cutByClient: boolean;
-}
-
-/** Writes body bytes until the client closes the connection (or WRITE_CAP): an endless body. */
-function writeEndless(res: ServerResponse): Promise<EndlessResult> {
-  const chunk = Buffer.alloc(64 * 1024, "x");
-  return new Promise((resolve) => {
-    let written = 0;
-    let closed = false;
-    res.once("close", () => {
-      closed = true;
-      resolve({ written, cutByClient: written < WRITE_CAP });
-    });
-    res.on("error", () => undefined); // EPIPE/ECONNRESET once the client is gone
-    const pump = (): void => {
-      while (!closed && written < WRITE_CAP) {
-        written += chunk.length;
-        if (!res.write(chunk)) {
-          res.once("drain", pump);
-          return;
-        }
-      }
-      if (!closed) res.end();
-    };
-    pump();
-  });
-}
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -95,50 +59,50 @@ function assertCutError(error: unknown, status: number, what: string): void {
 
 describe("an endless error body is cut at the bound and the connection closed", () => {
   test("SUBSCRIBE answered 503", async () => {
-    const served = deferred<EndlessResult>();
+    const served = deferred<EndlessBody>();
     await withServer(
       (_req, res) => {
         res.writeHead(503, { "Content-Type": "text/plain" });
-        void writeEndless(res).then(served.resolve);
+        void writeEndlessBody(res).then(served.resolve);
       },
       async (connection) => {
         const error = await withTimeout(connection.subscribe(SUBSCRIBE, noEvents()).then(() => undefined, (e: unknown) => e), 20_000, "SUBSCRIBE to fail");
         assertCutError(error, 503, "SUBSCRIBE");
         const result = await withTimeout(served.promise, 20_000, "the connection to close");
-        assert.ok(result.cutByClient, `the executor closed the connection (the server wrote ${result.written} bytes)`);
+        assert.ok(result.closedByClient, `the executor closed the connection (the server wrote ${result.written} bytes)`);
       },
     );
   });
 
   for (const call of [UPDATE, HEARTBEAT]) {
     test(`${call.type} answered 500`, async () => {
-      const served = deferred<EndlessResult>();
+      const served = deferred<EndlessBody>();
       await withServer(
         (_req, res) => {
           res.writeHead(500, { "Content-Type": "text/plain" });
-          void writeEndless(res).then(served.resolve);
+          void writeEndlessBody(res).then(served.resolve);
         },
         async (connection) => {
           const error = await withTimeout(connection.send(call).then(() => undefined, (e: unknown) => e), 20_000, `${call.type} to fail`);
           assertCutError(error, 500, call.type as string);
           const result = await withTimeout(served.promise, 20_000, "the connection to close");
-          assert.ok(result.cutByClient, `the executor closed the connection (the server wrote ${result.written} bytes)`);
+          assert.ok(result.closedByClient, `the executor closed the connection (the server wrote ${result.written} bytes)`);
         },
       );
     });
   }
 
   test("a 202 with an endless body is accepted and its connection closed", async () => {
-    const served = deferred<EndlessResult>();
+    const served = deferred<EndlessBody>();
     await withServer(
       (_req, res) => {
         res.writeHead(202);
-        void writeEndless(res).then(served.resolve);
+        void writeEndlessBody(res).then(served.resolve);
       },
       async (connection) => {
         await withTimeout(connection.send(HEARTBEAT), 20_000, "HEARTBEAT to be accepted");
         const result = await withTimeout(served.promise, 20_000, "the connection to close");
-        assert.ok(result.cutByClient, `the executor closed the connection (the server wrote ${result.written} bytes)`);
+        assert.ok(result.closedByClient, `the executor closed the connection (the server wrote ${result.written} bytes)`);
       },
     );
   });

@@ -10,12 +10,13 @@ import { decodeCall, encodingOfContentType } from "../../src/mesos/codec.js";
 import { encodeRecord, RecordIODecoder } from "../../src/mesos/recordio.js";
 import type { Call, CallType } from "../../src/mesos/types.js";
 import { waitFor } from "../helpers/waitFor.js";
+import { writeEndlessBody } from "../helpers/endlessBody.js";
 
 /** An answer the front gives instead of the agent: a status with a plain-text body (or an endless one), or none. */
 export type Fault = { status: number; body?: string } | { status: number; endlessBody: true } | { hang: true };
 
 /** An endless body stops here, so that a reader that never stops fails a test instead of exhausting memory. */
-export const ENDLESS_BODY_CAP = 64 * 1024 * 1024;
+export { ENDLESS_BODY_CAP } from "../helpers/endlessBody.js";
 
 export interface FrontRecord {
   type: CallType | undefined;
@@ -216,30 +217,8 @@ export class FaultyFront {
     }
     record.outcome = fault.status;
     res.writeHead(fault.status, { "Content-Type": "text/plain; charset=utf-8" });
-    if ("endlessBody" in fault) writeEndless(res, (endless) => (record.endless = endless));
+    if ("endlessBody" in fault) void writeEndlessBody(res).then((body) => (record.endless = { written: body.written, closedByExecutor: body.closedByClient }));
     else res.end(fault.body ?? "");
   }
 }
 
-/** Writes body bytes until the executor closes the connection, or ENDLESS_BODY_CAP; then reports. */
-function writeEndless(res: ServerResponse, done: (endless: { written: number; closedByExecutor: boolean }) => void): void {
-  const chunk = Buffer.alloc(64 * 1024, "x");
-  let written = 0;
-  let closed = false;
-  res.once("close", () => {
-    closed = true;
-    done({ written, closedByExecutor: written < ENDLESS_BODY_CAP });
-  });
-  res.on("error", () => undefined); // EPIPE/ECONNRESET once the executor is gone
-  const pump = (): void => {
-    while (!closed && written < ENDLESS_BODY_CAP) {
-      written += chunk.length;
-      if (!res.write(chunk)) {
-        res.once("drain", pump);
-        return;
-      }
-    }
-    if (!closed) res.end();
-  };
-  pump();
-}
