@@ -50,14 +50,29 @@ const INT64_TYPES = new Set(["int64", "uint64", "sint64", "fixed64", "sfixed64"]
 const INT32_TYPES = new Set(["int32", "uint32", "sint32", "fixed32", "sfixed32"]);
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/**
+ * Deepest message nesting accepted in JSON: protobuf's own limit (protoc's default recursion limit, protobufjs'
+ * Reader.recursionLimit), so that both encodings reject the same events and a deep ContainerID chain cannot overflow
+ * the stack.
+ */
+const MAX_DEPTH = 100;
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A short description of an offending value: an error message must not carry megabytes of what the agent sent. */
+function describe(value: unknown): string {
+  if (typeof value === "string") return value.length <= 64 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 64))}… (${value.length} chars)`;
+  if (Array.isArray(value)) return `an array of ${value.length} items`;
+  if (typeof value === "object" && value !== null) return "an object";
+  return String(value);
 }
 
 function scalarFromJson(field: protobuf.Field, value: unknown, path: string): unknown {
   const type = field.type;
   const bad = (): never => {
-    throw new CodecError(`${path}: expected ${type}, got ${JSON.stringify(value)}`);
+    throw new CodecError(`${path}: expected ${type}, got ${describe(value)}`);
   };
   if (type === "string") return typeof value === "string" ? value : bad();
   if (type === "bool") return typeof value === "boolean" ? value : bad();
@@ -76,21 +91,22 @@ function scalarFromJson(field: protobuf.Field, value: unknown, path: string): un
 }
 
 /** Converts one JSON value of `field`; undefined means "drop it" (an unknown enum name on an optional field). */
-function fieldFromJson(field: protobuf.Field, value: unknown, path: string): unknown {
+function fieldFromJson(field: protobuf.Field, value: unknown, path: string, depth: number): unknown {
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Enum) {
-    if (typeof value !== "string") throw new CodecError(`${path}: enum ${resolved.name} must be a name string, got ${JSON.stringify(value)}`);
+    if (typeof value !== "string") throw new CodecError(`${path}: enum ${resolved.name} must be a name string, got ${describe(value)}`);
     if (resolved.values[value] === undefined) {
-      if (field.required || field.repeated) throw new CodecError(`${path}: unknown ${resolved.name} value "${value}"`);
+      if (field.required || field.repeated) throw new CodecError(`${path}: unknown ${resolved.name} value ${describe(value)}`);
       return undefined;
     }
     return value;
   }
-  if (resolved instanceof protobuf.Type) return objectFromJson(resolved, value, path);
+  if (resolved instanceof protobuf.Type) return objectFromJson(resolved, value, path, depth + 1);
   return scalarFromJson(field, value, path);
 }
 
-function objectFromJson(type: protobuf.Type, json: unknown, path: string): Record<string, unknown> {
+function objectFromJson(type: protobuf.Type, json: unknown, path: string, depth = 0): Record<string, unknown> {
+  if (depth > MAX_DEPTH) throw new CodecError(`${path}: messages nested deeper than ${MAX_DEPTH} levels`);
   if (!isPlainObject(json)) throw new CodecError(`${path}: expected a JSON object for ${type.name}`);
   const out: Record<string, unknown> = {};
   for (const field of type.fieldsArray) {
@@ -103,11 +119,11 @@ function objectFromJson(type: protobuf.Type, json: unknown, path: string): Recor
     if (field.repeated) {
       if (!Array.isArray(value)) throw new CodecError(`${fieldPath}: expected an array`);
       out[field.name] = value
-        .map((item, i) => fieldFromJson(field, item, `${fieldPath}[${i}]`))
+        .map((item, i) => fieldFromJson(field, item, `${fieldPath}[${i}]`, depth))
         .filter((item) => item !== undefined);
       continue;
     }
-    const converted = fieldFromJson(field, value, fieldPath);
+    const converted = fieldFromJson(field, value, fieldPath, depth);
     if (converted !== undefined) out[field.name] = converted;
   }
   return out;
