@@ -1,7 +1,8 @@
 // Encodes and decodes executor Calls and Events in both wire encodings of the Mesos v1 executor API.
 // JSON follows stout's rules (3rdparty/stout/include/stout/protobuf.hpp): proto field names, enums as NAME strings
 // (numbers rejected), bytes as base64, int64 as numbers (numeric strings accepted), null = unset, unknown keys
-// ignored, an unknown enum name on an optional field silently dropped, a missing required field rejected.
+// ignored, an unknown enum name on an optional field silently dropped, a missing required field rejected, numbers
+// beyond a double's range (1e400) rejected.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 // The light build has no .proto parser: the build turns mesos.proto into mesos.json (scripts/copy-assets.mjs),
@@ -76,7 +77,8 @@ function scalarFromJson(field: protobuf.Field, value: unknown, path: string): un
   };
   if (type === "string") return typeof value === "string" ? value : bad();
   if (type === "bool") return typeof value === "boolean" ? value : bad();
-  if (type === "double" || type === "float") return typeof value === "number" ? value : bad();
+  // 1e400 parses to Infinity: stout's picojson refuses such numbers, and JSON could not carry them back.
+  if (type === "double" || type === "float") return typeof value === "number" && Number.isFinite(value) ? value : bad();
   if (type === "bytes") {
     if (typeof value !== "string" || value.length % 4 !== 0 || !BASE64.test(value)) return bad();
     return Buffer.from(value, "base64");
@@ -135,6 +137,8 @@ function valueToJson(field: protobuf.Field, value: unknown, withDefaults: boolea
   if (resolved instanceof protobuf.Type) return objectToJson(resolved, value as Record<string, unknown>, withDefaults);
   if (field.type === "bytes") return Buffer.from(value as Uint8Array).toString("base64");
   if (INT64_TYPES.has(field.type)) return Number(value);
+  // JSON.stringify would write null, which decodes as unset: refuse instead of sending a different message.
+  if (typeof value === "number" && !Number.isFinite(value)) throw new CodecError(`${field.parent?.name ?? ""}.${field.name}: JSON cannot carry ${value}`);
   return value;
 }
 

@@ -28,7 +28,8 @@ function decodeOrCodecError(bytes: Uint8Array, encoding: Encoding): Event | unde
     assert.ok(error.message.length <= MAX_ERROR_MESSAGE, `a CodecError message of ${error.message.length} chars: ${error.message.slice(0, 200)}…`);
     return undefined;
   }
-  assert.deepEqual(schemaViolations("Event", event), []);
+  // JSON has no NaN or Infinity (1e400 must not sneak in as one): what is decoded can be encoded again.
+  assert.deepEqual(schemaViolations("Event", event, { finiteDoubles: encoding === "json" }), []);
   return event;
 }
 
@@ -125,6 +126,26 @@ test("JSON with the agent's defaults keeps every field that was set", fuzzTestOp
   );
 });
 
+for (const encoding of ENCODINGS) {
+  test(`${encoding}: encoding any typed message gives bytes that decode, or a CodecError`, fuzzTestOptions, () => {
+    // What a peer decoded from protobuf (NaN and infinite doubles, 64-bit extremes) and re-encodes.
+    const event = messageArbitrary("Event", { maxDepth: 4, leaves: { ...HOSTILE_LEAVES, string: hostileStrings(200) } });
+    fc.assert(
+      fc.property(event, (message) => {
+        let bytes: Buffer;
+        try {
+          bytes = encodeEvent(message as Event, encoding);
+        } catch (error) {
+          if (!(error instanceof CodecError)) throw new Error(`encodeEvent threw ${String(error)}, not a CodecError`, { cause: error });
+          return;
+        }
+        assert.ok(decodeOrCodecError(bytes, encoding) !== undefined, "encodeEvent wrote bytes that decodeEvent rejects");
+      }),
+      fuzzParameters(200),
+    );
+  });
+}
+
 /** A JSON text written verbatim (numbers JSON.stringify cannot produce, such as 1e400). */
 class RawJson {
   constructor(readonly text: string) {}
@@ -163,6 +184,29 @@ test("JSON: structurally valid but hostile events decode to a well-formed Event 
   fc.assert(
     fc.property(hostileEvent, fc.constantFrom("none", "junk-first", "junk-last") as fc.Arbitrary<"none" | "junk-first" | "junk-last">, fc.json({ maxDepth: 1 }), (event, duplicate, junk) => {
       const decoded = decodeOrCodecError(Buffer.from(hostileJsonText(event, duplicate, junk)), "json");
+      if (decoded) executorAccepts(decoded);
+    }),
+    fuzzParameters(300),
+  );
+});
+
+/** `value` with its `index`-th number (in document order, if it has that many) written as `text`. */
+function replaceNumber(value: unknown, index: number, text: string): unknown {
+  let seen = 0;
+  const walk = (item: unknown): unknown => {
+    if (typeof item === "number") return seen++ === index ? new RawJson(text) : item;
+    if (Array.isArray(item)) return item.map(walk);
+    if (typeof item === "object" && item !== null) return Object.fromEntries(Object.entries(item).map(([key, member]) => [key, walk(member)]));
+    return item;
+  };
+  return walk(value);
+}
+
+test("JSON: a number out of any field's range (1e400, -1e400, 1e309) is a CodecError, never Infinity in an Event", fuzzTestOptions, () => {
+  const event = messageArbitrary("Event", { form: "json", maxDepth: 5 });
+  fc.assert(
+    fc.property(event, fc.nat({ max: 40 }), fc.constantFrom("1e400", "-1e400", "1e309", "-0", "1.0", "1e2"), (message, index, text) => {
+      const decoded = decodeOrCodecError(Buffer.from(hostileJsonText(replaceNumber(message, index, text), "none", "null")), "json");
       if (decoded) executorAccepts(decoded);
     }),
     fuzzParameters(300),

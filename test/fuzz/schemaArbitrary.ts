@@ -194,9 +194,10 @@ export function normalizeBytes(value: unknown): unknown {
 
 /**
  * Every way `value` differs from what the schema promises for message `name` as the codec hands it out: only known
- * fields, required ones present, enums as known names, integers, bytes as Uint8Array, arrays for repeated fields.
+ * fields, required ones present, enums as known names, integers, bytes as Uint8Array, arrays for repeated fields
+ * (and, with `finiteDoubles`, no NaN or infinite double: what JSON can carry).
  */
-export function schemaViolations(name: string, value: unknown): string[] {
+export function schemaViolations(name: string, value: unknown, { finiteDoubles = false } = {}): string[] {
   const problems: string[] = [];
   const check = (type: protobuf.Type, object: unknown, path: string): void => {
     if (typeof object !== "object" || object === null || Array.isArray(object)) {
@@ -232,6 +233,7 @@ export function schemaViolations(name: string, value: unknown): string[] {
       if (!(item instanceof Uint8Array)) problems.push(`${where}: not bytes`);
     } else if (field.type === "double" || field.type === "float") {
       if (typeof item !== "number") problems.push(`${where}: not a number`);
+      else if (finiteDoubles && !Number.isFinite(item)) problems.push(`${where}: ${item}`);
     } else if (INT_TYPES.has(field.type)) {
       if (!Number.isInteger(item)) problems.push(`${where}: not an integer: ${String(item)}`);
       else if (field.type.startsWith("u") || field.type.startsWith("fixed")) {
