@@ -11,7 +11,7 @@ import { CodecError, decodeCall, decodeEvent, encodeCall, encodeEvent, type Enco
 import { taskInfoToSpec } from "../../src/mesos/taskInfoToSpec.js";
 import type { Call, Event, TaskInfo } from "../../src/mesos/types.js";
 import { fuzzParameters, fuzzTestOptions } from "./fuzzParameters.js";
-import { HOSTILE_LEAVES, hostileString, hostileStrings, messageArbitrary, normalizeBytes, schemaViolations, type Leaves } from "./schemaArbitrary.js";
+import { HOSTILE_LEAVES, hostileStrings, messageArbitrary, normalizeBytes, schemaViolations, type Leaves } from "./schemaArbitrary.js";
 
 const ENCODINGS: readonly Encoding[] = ["json", "protobuf"];
 /** Longer messages would flood the executor's log with whatever the agent sent. */
@@ -46,8 +46,8 @@ function executorAccepts(event: Event): void {
   }
 }
 
-const validEvent = messageArbitrary("Event", { maxDepth: 5 });
-const validCall = messageArbitrary("Call", { maxDepth: 5 });
+const validEvent = messageArbitrary("Event", { maxDepth: 4 });
+const validCall = messageArbitrary("Call", { maxDepth: 4 });
 
 /** Valid encodings with a few bytes flipped, cut, inserted or deleted: reaches deeper than random bytes. */
 function mutated(encoding: Encoding): fc.Arbitrary<Uint8Array> {
@@ -171,11 +171,11 @@ function hostileJsonText(value: unknown, duplicate: "none" | "junk-first" | "jun
 }
 
 /** Leaves of the right JSON type but hostile values (huge strings, NUL, edge numbers). */
-const hostileJsonLeaves: Partial<Leaves> = { ...HOSTILE_LEAVES, string: hostileStrings(60) };
+const hostileJsonLeaves: Partial<Leaves> = { ...HOSTILE_LEAVES, string: hostileStrings(200) };
 /** Values of the wrong type or shape for any field. */
 const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
-  hostileString,
+  hostileStrings(100),
   fc.constantFrom(new RawJson("1e400"), new RawJson("-1e400"), new RawJson("-0"), new RawJson("1.5"), new RawJson("123456789012345678901234567890"), "NaN", "Infinity", "-1", " 1", "1e3", "0x10", [], {}, true, -1, 2 ** 64),
 );
 
