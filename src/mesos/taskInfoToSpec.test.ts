@@ -98,3 +98,9 @@ test("a variable named __proto__ reaches the task like any other", () => {
   assert.ok(result.ok);
   assert.deepEqual(Object.entries(result.spec.env).find(([name]) => name === "__proto__"), ["__proto__", "x"]);
 });
+
+test("an app definition whose args name no program is not a command", () => {
+  const result = taskInfoToSpec(task({ data: Buffer.from(JSON.stringify({ args: ["", "x"] })) }), context);
+  assert.equal(result.ok, false);
+  assert.match(result.ok ? "" : result.problems.join(), /TaskInfo\.data is not a Marathon app definition/);
+});

@@ -73,7 +73,8 @@ function commandFromData(data: Uint8Array): CommandSpec | undefined {
   if (typeof app !== "object" || app === null) return undefined;
   const { cmd, args } = app as { cmd?: unknown; args?: unknown };
   if (typeof cmd === "string" && cmd.trim() !== "") return { kind: "shell", script: cmd };
-  if (Array.isArray(args) && args.length > 0 && args.every((a) => typeof a === "string")) {
+  // args[0] is the program: an empty one names nothing to execute.
+  if (Array.isArray(args) && args.length > 0 && args.every((a) => typeof a === "string") && args[0] !== "") {
     return { kind: "argv", file: args[0] as string, args: (args as string[]).slice(1) };
   }
   return undefined;
