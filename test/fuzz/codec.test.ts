@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { CodecError, decodeCall, decodeEvent, encodeCall, encodeEvent, type Encoding } from "../../src/mesos/codec.js";
 import { taskInfoToSpec } from "../../src/mesos/taskInfoToSpec.js";
 import type { Call, Event, TaskInfo } from "../../src/mesos/types.js";
-import { fuzzParameters, fuzzTestOptions } from "./fuzzParameters.js";
+import { fuzzParameters } from "./fuzzParameters.js";
 import { HOSTILE_LEAVES, hostileStrings, messageArbitrary, normalizeBytes, schemaViolations, type Leaves } from "./schemaArbitrary.js";
 
 const ENCODINGS: readonly Encoding[] = ["json", "protobuf"];
@@ -70,7 +70,7 @@ function mutated(encoding: Encoding): fc.Arbitrary<Uint8Array> {
 }
 
 for (const encoding of ENCODINGS) {
-  test(`${encoding}: arbitrary bytes decode to a well-formed Event or a short CodecError`, fuzzTestOptions, () => {
+  test(`${encoding}: arbitrary bytes decode to a well-formed Event or a short CodecError`, () => {
     const bytes = fc.oneof(
       fc.uint8Array({ maxLength: 256 }),
       mutated(encoding),
@@ -85,7 +85,7 @@ for (const encoding of ENCODINGS) {
     );
   });
 
-  test(`${encoding}: a valid Event and a valid Call survive a round trip`, fuzzTestOptions, () => {
+  test(`${encoding}: a valid Event and a valid Call survive a round trip`, () => {
     fc.assert(
       fc.property(validEvent, validCall, (event, call) => {
         assert.deepStrictEqual(normalizeBytes(decodeEvent(encodeEvent(event as Event, encoding), encoding)), normalizeBytes(event));
@@ -96,7 +96,7 @@ for (const encoding of ENCODINGS) {
   });
 }
 
-test("both encodings decode a valid Event to the same object", fuzzTestOptions, () => {
+test("both encodings decode a valid Event to the same object", () => {
   fc.assert(
     fc.property(validEvent, (event) => {
       const viaJson = decodeEvent(encodeEvent(event as Event, "json"), "json");
@@ -107,7 +107,7 @@ test("both encodings decode a valid Event to the same object", fuzzTestOptions, 
   );
 });
 
-test("JSON with the agent's defaults keeps every field that was set", fuzzTestOptions, () => {
+test("JSON with the agent's defaults keeps every field that was set", () => {
   const contains = (outer: unknown, inner: unknown, path: string): void => {
     if (Array.isArray(inner)) {
       assert.ok(Array.isArray(outer) && outer.length === inner.length, path);
@@ -127,7 +127,7 @@ test("JSON with the agent's defaults keeps every field that was set", fuzzTestOp
 });
 
 for (const encoding of ENCODINGS) {
-  test(`${encoding}: encoding any typed message gives bytes that decode, or a CodecError`, fuzzTestOptions, () => {
+  test(`${encoding}: encoding any typed message gives bytes that decode, or a CodecError`, () => {
     // What a peer decoded from protobuf (NaN and infinite doubles, 64-bit extremes) and re-encodes.
     const event = messageArbitrary("Event", { maxDepth: 4, leaves: { ...HOSTILE_LEAVES, string: hostileStrings(200) } });
     fc.assert(
@@ -179,7 +179,7 @@ const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(new RawJson("1e400"), new RawJson("-1e400"), new RawJson("-0"), new RawJson("1.5"), new RawJson("123456789012345678901234567890"), "NaN", "Infinity", "-1", " 1", "1e3", "0x10", [], {}, true, -1, 2 ** 64),
 );
 
-test("JSON: structurally valid but hostile events decode to a well-formed Event the executor handles, or a short CodecError", fuzzTestOptions, () => {
+test("JSON: structurally valid but hostile events decode to a well-formed Event the executor handles, or a short CodecError", () => {
   const hostileEvent = messageArbitrary("Event", { form: "json", maxDepth: 5, leaves: hostileJsonLeaves, corrupt: wrongValue });
   fc.assert(
     fc.property(hostileEvent, fc.constantFrom("none", "junk-first", "junk-last") as fc.Arbitrary<"none" | "junk-first" | "junk-last">, fc.json({ maxDepth: 1 }), (event, duplicate, junk) => {
@@ -202,7 +202,7 @@ function replaceNumber(value: unknown, index: number, text: string): unknown {
   return walk(value);
 }
 
-test("JSON: a number out of any field's range (1e400, -1e400, 1e309) is a CodecError, never Infinity in an Event", fuzzTestOptions, () => {
+test("JSON: a number out of any field's range (1e400, -1e400, 1e309) is a CodecError, never Infinity in an Event", () => {
   const event = messageArbitrary("Event", { form: "json", maxDepth: 5 });
   fc.assert(
     fc.property(event, fc.nat({ max: 40 }), fc.constantFrom("1e400", "-1e400", "1e309", "-0", "1.0", "1e2"), (message, index, text) => {
@@ -245,7 +245,7 @@ function nestedContainer(depth: number, encoding: Encoding): Buffer {
 }
 
 for (const encoding of ENCODINGS) {
-  test(`${encoding}: nesting at any depth gives an Event or a CodecError, never a stack overflow`, fuzzTestOptions, () => {
+  test(`${encoding}: nesting at any depth gives an Event or a CodecError, never a stack overflow`, () => {
     const depth = fc.oneof(fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 10_000 }));
     fc.assert(
       fc.property(depth, (d) => {

@@ -4,7 +4,8 @@
 //   BERTH_FUZZ_RUNS=100000   runs per property (process-spawning properties run a thousandth of it, at least 2)
 //   BERTH_FUZZ_SEED=random   a new seed every run (printed on failure); BERTH_FUZZ_SEED=<integer> replays one
 //
-// e.g. BERTH_FUZZ_RUNS=20000 BERTH_FUZZ_SEED=random node scripts/run-tests.mjs test/fuzz
+// e.g. npm run build && BERTH_FUZZ_RUNS=20000 BERTH_FUZZ_SEED=random node --test dist/test/fuzz/*.test.js
+// (not scripts/run-tests.mjs: a deep run takes longer than its 120 s per file).
 import type fc from "fast-check";
 
 /** The fixed seed of CI runs. */
@@ -20,9 +21,6 @@ const seed = seedText === undefined || seedText === "" ? CI_SEED : seedText === 
 if (seed !== undefined && !Number.isInteger(seed)) {
   throw new Error(`BERTH_FUZZ_SEED must be "random" or an integer, got ${JSON.stringify(seedText)}`);
 }
-
-/** True in deep mode (BERTH_FUZZ_RUNS set). */
-export const deepFuzzing = deepRuns !== undefined;
 
 /**
  * fast-check parameters for one property: `ciRuns` cases in CI, BERTH_FUZZ_RUNS / `deepDivisor` in deep mode
@@ -66,6 +64,3 @@ export function compact(value: unknown): string {
   if (typeof value === "number" && Object.is(value, -0)) return "-0";
   return String(value);
 }
-
-/** node:test options of a fuzz test: deep runs take as long as they take (CI keeps the runner's timeout). */
-export const fuzzTestOptions: { timeout?: number } = deepFuzzing ? { timeout: Infinity } : {};

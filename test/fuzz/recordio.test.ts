@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { encodeRecord, RecordIODecoder, RecordIOError } from "../../src/mesos/recordio.js";
-import { fuzzParameters, fuzzTestOptions } from "./fuzzParameters.js";
+import { fuzzParameters } from "./fuzzParameters.js";
 
 /** The decoder's documented bounds: the length prefix has at most 19 digits. */
 const MAX_HEADER_DIGITS = 19;
@@ -100,7 +100,7 @@ function chunkIndexOf(chunks: readonly Buffer[], offset: number): number {
   throw new Error(`offset ${offset} beyond the stream`);
 }
 
-test("any bytes in any chunking: the records before the first malformed byte, then RecordIOError in its chunk", fuzzTestOptions, () => {
+test("any bytes in any chunking: the records before the first malformed byte, then RecordIOError in its chunk", () => {
   const limit = fc.oneof(fc.constant(64 * 1024 * 1024), fc.integer({ min: 0, max: 48 }));
   fc.assert(
     fc.property(streamPieces, cuts, limit, (pieces, points, maxRecordBytes) => {
@@ -121,7 +121,7 @@ test("any bytes in any chunking: the records before the first malformed byte, th
   );
 });
 
-test("encodeRecord then decode gives the same records for any chunking, also from views into a larger buffer", fuzzTestOptions, () => {
+test("encodeRecord then decode gives the same records for any chunking, also from views into a larger buffer", () => {
   fc.assert(
     fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 10 }), cuts, fc.nat({ max: 7 }), (records, points, offset) => {
       // The stream sits at `offset` inside a larger buffer: chunks are views with a non-zero byteOffset.
@@ -138,7 +138,7 @@ test("encodeRecord then decode gives the same records for any chunking, also fro
   );
 });
 
-test("garbage after good records: every good record is still delivered, then RecordIOError", fuzzTestOptions, () => {
+test("garbage after good records: every good record is still delivered, then RecordIOError", () => {
   const garbage = fc.oneof(
     fc.uint8Array({ minLength: 1, maxLength: 20 }).filter((bytes) => (bytes[0] as number) < 0x30 || (bytes[0] as number) > 0x39),
     fc.constantFrom("\n", "x\n", "12a\n", "HTTP/1.1 500\r\n", "99999999999999999999\n").map((t) => Buffer.from(t)),
@@ -154,7 +154,7 @@ test("garbage after good records: every good record is still delivered, then Rec
   );
 });
 
-test("a record longer than the limit is rejected at its length prefix, before any of its body is buffered", fuzzTestOptions, () => {
+test("a record longer than the limit is rejected at its length prefix, before any of its body is buffered", () => {
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 1024 }), fc.integer({ min: 1, max: 10 ** 12 }), cuts, (maxRecordBytes, excess, points) => {
       const header = Buffer.from(`${maxRecordBytes + excess}\n`);
@@ -167,7 +167,7 @@ test("a record longer than the limit is rejected at its length prefix, before an
   );
 });
 
-test("a length prefix that never ends is rejected once it is longer than any valid one", fuzzTestOptions, () => {
+test("a length prefix that never ends is rejected once it is longer than any valid one", () => {
   fc.assert(
     fc.property(fc.integer({ min: MAX_HEADER_DIGITS + 1, max: 4096 }), cuts, (digits, points) => {
       const chunks = chunksOf(Buffer.alloc(digits, "7"), points);
