@@ -1,7 +1,8 @@
 // Encodes and decodes executor Calls and Events in both wire encodings of the Mesos v1 executor API.
 // JSON follows stout's rules (3rdparty/stout/include/stout/protobuf.hpp): proto field names, enums as NAME strings
 // (numbers rejected), bytes as base64, int64 as numbers (numeric strings accepted), null = unset, unknown keys
-// ignored, an unknown enum name on an optional field silently dropped, a missing required field rejected.
+// ignored, an unknown enum name on an optional field silently dropped, a missing required field rejected, numbers
+// beyond a double's range (1e400) rejected.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 // The light build has no .proto parser: the build turns mesos.proto into mesos.json (scripts/copy-assets.mjs),
@@ -50,18 +51,34 @@ const INT64_TYPES = new Set(["int64", "uint64", "sint64", "fixed64", "sfixed64"]
 const INT32_TYPES = new Set(["int32", "uint32", "sint32", "fixed32", "sfixed32"]);
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/**
+ * Deepest message nesting accepted in JSON: protobuf's own limit (protoc's default recursion limit, protobufjs'
+ * Reader.recursionLimit), so that both encodings reject the same events and a deep ContainerID chain cannot overflow
+ * the stack.
+ */
+const MAX_DEPTH = 100;
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A short description of an offending value: an error message must not carry megabytes of what the agent sent. */
+function describe(value: unknown): string {
+  if (typeof value === "string") return value.length <= 64 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 64))}… (${value.length} chars)`;
+  if (Array.isArray(value)) return `an array of ${value.length} items`;
+  if (typeof value === "object" && value !== null) return "an object";
+  return String(value);
 }
 
 function scalarFromJson(field: protobuf.Field, value: unknown, path: string): unknown {
   const type = field.type;
   const bad = (): never => {
-    throw new CodecError(`${path}: expected ${type}, got ${JSON.stringify(value)}`);
+    throw new CodecError(`${path}: expected ${type}, got ${describe(value)}`);
   };
   if (type === "string") return typeof value === "string" ? value : bad();
   if (type === "bool") return typeof value === "boolean" ? value : bad();
-  if (type === "double" || type === "float") return typeof value === "number" ? value : bad();
+  // 1e400 parses to Infinity: stout's picojson refuses such numbers, and JSON could not carry them back.
+  if (type === "double" || type === "float") return typeof value === "number" && Number.isFinite(value) ? value : bad();
   if (type === "bytes") {
     if (typeof value !== "string" || value.length % 4 !== 0 || !BASE64.test(value)) return bad();
     return Buffer.from(value, "base64");
@@ -76,21 +93,22 @@ function scalarFromJson(field: protobuf.Field, value: unknown, path: string): un
 }
 
 /** Converts one JSON value of `field`; undefined means "drop it" (an unknown enum name on an optional field). */
-function fieldFromJson(field: protobuf.Field, value: unknown, path: string): unknown {
+function fieldFromJson(field: protobuf.Field, value: unknown, path: string, depth: number): unknown {
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Enum) {
-    if (typeof value !== "string") throw new CodecError(`${path}: enum ${resolved.name} must be a name string, got ${JSON.stringify(value)}`);
+    if (typeof value !== "string") throw new CodecError(`${path}: enum ${resolved.name} must be a name string, got ${describe(value)}`);
     if (resolved.values[value] === undefined) {
-      if (field.required || field.repeated) throw new CodecError(`${path}: unknown ${resolved.name} value "${value}"`);
+      if (field.required || field.repeated) throw new CodecError(`${path}: unknown ${resolved.name} value ${describe(value)}`);
       return undefined;
     }
     return value;
   }
-  if (resolved instanceof protobuf.Type) return objectFromJson(resolved, value, path);
+  if (resolved instanceof protobuf.Type) return objectFromJson(resolved, value, path, depth + 1);
   return scalarFromJson(field, value, path);
 }
 
-function objectFromJson(type: protobuf.Type, json: unknown, path: string): Record<string, unknown> {
+function objectFromJson(type: protobuf.Type, json: unknown, path: string, depth = 0): Record<string, unknown> {
+  if (depth > MAX_DEPTH) throw new CodecError(`${path}: messages nested deeper than ${MAX_DEPTH} levels`);
   if (!isPlainObject(json)) throw new CodecError(`${path}: expected a JSON object for ${type.name}`);
   const out: Record<string, unknown> = {};
   for (const field of type.fieldsArray) {
@@ -103,11 +121,11 @@ function objectFromJson(type: protobuf.Type, json: unknown, path: string): Recor
     if (field.repeated) {
       if (!Array.isArray(value)) throw new CodecError(`${fieldPath}: expected an array`);
       out[field.name] = value
-        .map((item, i) => fieldFromJson(field, item, `${fieldPath}[${i}]`))
+        .map((item, i) => fieldFromJson(field, item, `${fieldPath}[${i}]`, depth))
         .filter((item) => item !== undefined);
       continue;
     }
-    const converted = fieldFromJson(field, value, fieldPath);
+    const converted = fieldFromJson(field, value, fieldPath, depth);
     if (converted !== undefined) out[field.name] = converted;
   }
   return out;
@@ -119,6 +137,8 @@ function valueToJson(field: protobuf.Field, value: unknown, withDefaults: boolea
   if (resolved instanceof protobuf.Type) return objectToJson(resolved, value as Record<string, unknown>, withDefaults);
   if (field.type === "bytes") return Buffer.from(value as Uint8Array).toString("base64");
   if (INT64_TYPES.has(field.type)) return Number(value);
+  // JSON.stringify would write null, which decodes as unset: refuse instead of sending a different message.
+  if (typeof value === "number" && !Number.isFinite(value)) throw new CodecError(`${field.parent?.name ?? ""}.${field.name}: JSON cannot carry ${value}`);
   return value;
 }
 

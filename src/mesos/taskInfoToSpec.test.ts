@@ -82,3 +82,25 @@ test("kill grace comes from the kill policy, else the default", () => {
   assert.equal(withPolicy.spec.killGracePeriodMs, 7000);
   assert.equal(without.spec.killGracePeriodMs, 3000);
 });
+
+test("a NUL byte in the id, the name, the user or the command is a problem (execve would refuse it later)", () => {
+  const result = taskInfoToSpec(
+    { name: "a\0b", task_id: { value: "t\0" }, agent_id: { value: "a" }, command: { shell: false, value: "/bin/echo", arguments: ["echo", "x\0"], user: "u\0" } },
+    context,
+  );
+  assert.equal(result.ok, false);
+  assert.deepEqual(result.ok ? [] : result.problems.map((p) => p.split(" contains")[0]), ["TaskInfo.task_id.value", "TaskInfo.name", "the task's user", "the task's argument 1"]);
+  assert.equal(taskInfoToSpec(task({ command: { value: "echo \0" } }), context).ok, false);
+});
+
+test("a variable named __proto__ reaches the task like any other", () => {
+  const result = taskInfoToSpec(task({ command: { value: "env", environment: { variables: [{ name: "__proto__", value: "x" }] } } }), context);
+  assert.ok(result.ok);
+  assert.deepEqual(Object.entries(result.spec.env).find(([name]) => name === "__proto__"), ["__proto__", "x"]);
+});
+
+test("an app definition whose args name no program is not a command", () => {
+  const result = taskInfoToSpec(task({ data: Buffer.from(JSON.stringify({ args: ["", "x"] })) }), context);
+  assert.equal(result.ok, false);
+  assert.match(result.ok ? "" : result.problems.join(), /TaskInfo\.data is not a Marathon app definition/);
+});

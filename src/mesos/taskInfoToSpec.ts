@@ -73,7 +73,8 @@ function commandFromData(data: Uint8Array): CommandSpec | undefined {
   if (typeof app !== "object" || app === null) return undefined;
   const { cmd, args } = app as { cmd?: unknown; args?: unknown };
   if (typeof cmd === "string" && cmd.trim() !== "") return { kind: "shell", script: cmd };
-  if (Array.isArray(args) && args.length > 0 && args.every((a) => typeof a === "string")) {
+  // args[0] is the program: an empty one names nothing to execute.
+  if (Array.isArray(args) && args.length > 0 && args.every((a) => typeof a === "string") && args[0] !== "") {
     return { kind: "argv", file: args[0] as string, args: (args as string[]).slice(1) };
   }
   return undefined;
@@ -104,9 +105,11 @@ function findCommand(task: TaskInfo, executorInfo: ExecutorInfo | undefined, pro
 /** The task's environment: executor env minus what is the executor's alone, plus the task's own variables. */
 export function taskEnvironment(executorEnv: Readonly<Record<string, string | undefined>>, task: TaskInfo, problems: string[]): Record<string, string> {
   const env: Record<string, string> = {};
+  // Defined, not assigned: `env["__proto__"] = value` would hit the prototype setter and drop the variable.
+  const set = (name: string, value: string): void => void Object.defineProperty(env, name, { value, enumerable: true, writable: true, configurable: true });
   for (const [name, value] of Object.entries(executorEnv)) {
     if (value === undefined || EXECUTOR_ONLY_VARIABLES.includes(name) || name.startsWith(BERTH_VARIABLE_PREFIX)) continue;
-    env[name] = value;
+    set(name, value);
   }
   for (const [i, variable] of (task.command?.environment?.variables ?? []).entries()) {
     const where = `TaskInfo.command.environment.variables[${i}]`;
@@ -124,9 +127,23 @@ export function taskEnvironment(executorEnv: Readonly<Record<string, string | un
       problems.push(`${where} (${variable.name}) contains a NUL byte`);
       continue;
     }
-    env[variable.name] = value;
+    set(variable.name, value);
   }
   return env;
+}
+
+/**
+ * Strings that reach execve (the command, its user, and the id and name, which hooks get as BERTH_TASK_ID and
+ * BERTH_TASK_NAME) are C strings: a NUL byte would make the spawn throw long after the task was accepted.
+ */
+function requireNoNul(problems: string[], entries: readonly [where: string, value: string | undefined][]): void {
+  for (const [where, value] of entries) if (value?.includes("\0")) problems.push(`${where} contains a NUL byte`);
+}
+
+function commandStrings(command: CommandSpec | undefined): [string, string | undefined][] {
+  if (!command) return [];
+  if (command.kind === "shell") return [["the task's command", command.script]];
+  return [["the task's executable", command.file], ...command.args.map((arg, i): [string, string] => [`the task's argument ${i + 1}`, arg])];
 }
 
 export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSpecResult {
@@ -144,6 +161,7 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
     else killGracePeriodMs = grace / 1e6;
   }
   const user = task.command?.user ?? executorInfo?.command?.user;
+  requireNoNul(problems, [["TaskInfo.task_id.value", taskId], ["TaskInfo.name", task.name], ["the task's user", user], ...commandStrings(command)]);
   let maxCompletionTimeMs: number | undefined;
   const maxNanos = task.max_completion_time?.nanoseconds;
   if (maxNanos !== undefined) {
