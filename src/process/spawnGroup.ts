@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { statSync } from "node:fs";
 import type { Readable } from "node:stream";
-import type { CommandSpec } from "../core/taskSpec.js";
+import type { CommandSpec } from "./commandSpec.js";
 import type { ExitStatus } from "./exitStatus.js";
 import { SpawnError, UserSwitchNotPermittedError } from "./processErrors.js";
 import { resolveUser, type UserIds } from "./resolveUser.js";
