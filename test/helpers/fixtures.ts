@@ -2,6 +2,7 @@
 // temporary directories for their marker files. A marker is complete once it ends with a newline: the fixtures write
 // to a temporary name and rename, and readers (MarkerDir.text/pids) also wait for the newline, which covers a plain
 // `echo $$ > file` in a test's own script.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -101,4 +102,26 @@ export function markerTaskSpec(markers: MarkerDir, command: CommandSpec, more: P
     stopSignal: "SIGTERM",
     ...more,
   };
+}
+
+/** A user that is a member of a group other than its primary one (postgres in ssl-cert on the dev machine). */
+export function userWithSupplementaryGroup(): { name: string; uid: number; groups: number[] } | undefined {
+  const passwd = new Map<string, { uid: number; gid: number }>();
+  for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+    const [name, , uid, gid] = line.split(":");
+    if (name && uid && gid) passwd.set(name, { uid: Number(uid), gid: Number(gid) });
+  }
+  const candidates: string[] = [];
+  for (const line of readFileSync("/etc/group", "utf8").split("\n")) {
+    const [, , gid, members = ""] = line.split(":");
+    for (const member of members.split(",").filter(Boolean)) {
+      const user = passwd.get(member);
+      if (user && user.uid !== 0 && user.gid !== Number(gid)) candidates.push(member);
+    }
+  }
+  const name = candidates.includes("postgres") ? "postgres" : candidates[0];
+  if (name === undefined) return undefined;
+  // What NSS says the user's groups are (the same source as initgroups).
+  const groups = execFileSync("id", ["-G", "--", name], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+  return { name, uid: passwd.get(name)!.uid, groups };
 }
