@@ -20,6 +20,7 @@ import { SpawnError } from "../process/processErrors.js";
 import { ProcessTree } from "../process/processTree.js";
 import { signalGroup, waitGroupGone } from "../process/signalGroup.js";
 import { spawnGroup, type GroupHandle, type OutputMode } from "../process/spawnGroup.js";
+import { setLongTimeout } from "../time/longTimer.js";
 import { describeExit, type TaskOutcome } from "./taskOutcome.js";
 import type { TaskSpec } from "./taskSpec.js";
 
@@ -255,14 +256,13 @@ export class TaskRunner {
   /** Resolves false after `ms`, or early when woken (a kill changed the deadline). */
   #sleep(ms: number): Promise<false> {
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      // A grace period may be longer than setTimeout's 2^31-1 ms; Infinity never fires.
+      const timer = setLongTimeout(() => done(), ms);
       const done = (): void => {
-        clearTimeout(timer);
+        timer.clear();
         if (this.#wakeup === done) this.#wakeup = undefined;
         resolve(false);
       };
-      // setTimeout treats anything above 2^31-1 ms as 1 ms; a longer sleep is simply re-evaluated after ~24 days.
-      if (ms !== Infinity) timer = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
       this.#wakeup = done;
     });
   }
