@@ -108,6 +108,30 @@ describe("ProcessTree", () => {
   });
 });
 
+describe("ProcessTree with a containment", () => {
+  for (const mode of ["auto", "marker"] as const) {
+    it(`finds a daemon that setsid'd and double-forked, which the parent chain cannot (${mode})`, async () => {
+      const handle = await spawnGroup(
+        { kind: "argv", file: "/bin/sh", args: [fixture("double-fork-daemon.sh")] },
+        { env: markers.env({ DAEMON_DELAY: "0" }), cwd: markers.path, stdout: "ignore", stderr: "ignore", contain: { label: "tree", mode } },
+      );
+      guard.watchGroup(handle.pid);
+      const [daemon, sleeper] = await markers.pids("ready");
+      guard.watchPid(daemon!);
+      guard.watchPid(sleeper!);
+      await waitFor(() => !new ProcessTree(handle.pid).scan().some((s) => s.pid === daemon), { what: "the daemon to lose its parent chain" });
+
+      const tree = new ProcessTree(handle.pid, handle.containment);
+      const found = tree.scan().map((s) => s.pid);
+      assert.ok(found.includes(daemon!) && found.includes(sleeper!), `found ${found.join(" ")}`);
+      signalGroup(tree, "SIGTERM");
+      await gone(waitGroupGone(tree));
+      assert.ok(markers.exists("term"), "the daemon got SIGTERM");
+      assert.equal(handle.containment!.release(), true);
+    });
+  }
+});
+
 describe("signalGroup and waitGroupGone", () => {
   it("signals every member, and waits until none is left", async () => {
     const handle = await start("spawns-grandchild.sh");

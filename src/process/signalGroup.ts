@@ -30,6 +30,9 @@ export function signalGroup(target: GroupTarget, signal: NodeJS.Signals): ProcSt
       if (code !== "ESRCH") failures.push(`${label}: ${code ?? String(error)}`);
     }
   };
+  // All at once where the containment can (cgroup.kill), which also stops a process forking faster than it is
+  // signalled; then one by one as below, which changes nothing for what is already dead.
+  if (signal === "SIGKILL" && members.length > 0) tree.extra?.killAll();
   // Only while a live member still has the group id: once the group is empty the number may name another group.
   if (members.some((m) => m.pgrp === tree.pgid)) send(-tree.pgid, `process group ${tree.pgid}`);
   for (const m of members) if (m.pgrp !== tree.pgid) send(m.pid, `pid ${m.pid} (${m.comm})`);

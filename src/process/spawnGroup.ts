@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { statSync } from "node:fs";
 import type { Readable } from "node:stream";
 import type { CommandSpec } from "./commandSpec.js";
+import { Containment, type ContainmentRequest } from "./containment.js";
 import type { ExitStatus } from "./exitStatus.js";
 import { execvpError } from "./findExecutable.js";
 import { SpawnError, UserSwitchNotPermittedError, UserSwitchUnavailableError } from "./processErrors.js";
@@ -33,6 +34,8 @@ export interface SpawnGroupOptions {
   readonly stderr?: OutputMode;
   /** Aborts the preparation (user lookup); once the process exists, abort has no effect on it. */
   readonly signal?: AbortSignal;
+  /** Contain the command (a cgroup, or an environment marker) so that every process it forks is found again. */
+  readonly contain?: ContainmentRequest;
 }
 
 export interface GroupHandle {
@@ -43,6 +46,8 @@ export interface GroupHandle {
   /** Set when the corresponding OutputMode is "pipe". */
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
+  /** Set when `contain` was asked for: give it to the ProcessTree; release it once the task is gone. */
+  readonly containment: Containment | undefined;
 }
 
 /** Spawns `command`; rejects with a SpawnError when nothing could be executed (ENOENT → 127, EACCES → 126). */
@@ -63,17 +68,20 @@ export async function spawnGroup(command: CommandSpec, options: SpawnGroupOption
     }
     launch = { file: setpriv, args: [`--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--init-groups", "--", file, ...args] };
   }
-  const child = spawn(launch.file, launch.args, {
-    env: { ...env },
-    cwd,
-    detached: true,
-    stdio: ["ignore", stdout, stderr],
-  });
+  const start = (childEnv: Readonly<Record<string, string>>): ChildProcess =>
+    spawn(launch.file, launch.args, { env: { ...childEnv }, cwd, detached: true, stdio: ["ignore", stdout, stderr] });
+  const containment = options.contain === undefined ? undefined : Containment.open(options.contain);
+  const child = containment === undefined ? start(env) : containment.spawn(env, start);
   const exited = new Promise<ExitStatus>((resolve) => {
     child.once("exit", (exitCode, exitSignal) => resolve({ exitCode, signal: exitSignal }));
   });
-  const pid = await spawned(child, cwd, file);
-  return { pid, exited, stdout: child.stdout, stderr: child.stderr };
+  try {
+    const pid = await spawned(child, cwd, file);
+    return { pid, exited, stdout: child.stdout, stderr: child.stderr, containment };
+  } catch (error) {
+    containment?.release();
+    throw error;
+  }
 }
 
 /** The first of `candidates` that exists: the setpriv to switch users with. */
