@@ -83,6 +83,15 @@ export class Containment {
     return this.#cgroup?.killAll() ?? false;
   }
 
+  /** Freezes the task's cgroup (see TaskCgroup.freeze); false without a cgroup or if it did not freeze in time. */
+  freeze(): boolean {
+    return this.#cgroup?.freeze() ?? false;
+  }
+
+  thaw(): void {
+    this.#cgroup?.thaw();
+  }
+
   /** Removes the cgroup once the task is gone; false if it still has processes. */
   release(): boolean {
     return this.#cgroup?.remove() ?? true;

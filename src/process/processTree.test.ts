@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { fixture, MarkerDir } from "../../test/helpers/fixtures.js";
 import { checkEachTest, LeftoverGuard } from "../../test/helpers/leftovers.js";
 import { waitFor, withTimeout } from "../../test/helpers/waitFor.js";
-import { listProcStats, parseProcStat, readProcStat } from "./procStat.js";
+import { bootTicks, listProcStats, parseProcStat, readProcStat } from "./procStat.js";
 import { ProcessTree } from "./processTree.js";
 import { signalGroup, waitGroupGone } from "./signalGroup.js";
 import { spawnGroup, type GroupHandle } from "./spawnGroup.js";
@@ -49,6 +49,12 @@ describe("parseProcStat", () => {
     assert.equal(self?.ppid, process.ppid);
     assert.ok(listProcStats().some((s) => s.pid === process.pid));
     assert.equal(readProcStat(2 ** 30), undefined);
+  });
+
+  it("bootTicks counts in the unit of start times: this process started before now", () => {
+    const now = bootTicks();
+    const started = readProcStat(process.pid)!.startTime;
+    assert.ok(started <= now && now - started < 100 * 3600, `started at tick ${started}, now ${now}`);
   });
 });
 

@@ -20,6 +20,9 @@ export interface ExtraMembers {
   members(candidates: readonly ProcStat[]): number[];
   /** SIGKILLs all it contains at once, if it can; false otherwise. */
   killAll(): boolean;
+  /** Stops all it contains from forking or leaving until thaw(), if it can (a cgroup's freezer); false otherwise. */
+  freeze?(): boolean;
+  thaw?(): void;
 }
 
 export class ProcessTree {

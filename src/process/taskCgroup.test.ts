@@ -63,6 +63,11 @@ describe("TaskCgroup", { skip: usable ? false : "needs root and a writable cgrou
     const pids = await waitFor(() => (group.pids().length === 2 ? group.pids() : undefined), { what: "the child and the grandchild in the group" });
     assert.ok(pids.includes(child.pid!), `the child and the orphaned grandchild: ${pids.join(" ")}`);
     assert.equal(group.remove(), false, "a group with processes stays");
+    const events = (): string => readFileSync(`${group.path}/cgroup.events`, "latin1");
+    assert.equal(group.freeze(), true);
+    assert.match(events(), /^frozen 1$/m);
+    group.thaw();
+    assert.match(events(), /^frozen 0$/m);
     assert.equal(group.killAll(), true);
     await withTimeout(exited, 15_000, "the child to die");
     await waitFor(() => group.pids().length === 0, { what: "the group to be empty" });

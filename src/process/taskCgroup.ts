@@ -98,6 +98,11 @@ const PREFIX = "berth-";
 
 let swept = false;
 
+/** How long freeze() waits for the kernel to report the group frozen. */
+const FREEZE_BUDGET_MS = 50;
+/** For a short synchronous pause in freeze(). */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /**
  * Removes the empty groups that an earlier Berth left in `parent` (it was SIGKILLed before it could remove them).
  * Only groups whose Berth is not running: rmdir fails on a group that still has processes, and a live Berth's
@@ -241,6 +246,40 @@ export class TaskCgroup {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * Freezes every process of the group (cgroup.freeze): none can fork, exec or leave its session until thaw(), so
+   * that a stop signal reaches exactly what exists. Waits (synchronously: callers signal right after) until the
+   * kernel reports the group frozen, at most `budgetMs` (a process in uninterruptible sleep freezes late); false if
+   * it is not frozen by then (thaw() anyway).
+   */
+  freeze(budgetMs = FREEZE_BUDGET_MS): boolean {
+    if (this.#executorInside) return false;
+    try {
+      writeFileSync(join(this.path, "cgroup.freeze"), "1\n");
+    } catch {
+      return false; // no freezer (Linux < 5.2) or the group is gone
+    }
+    const deadline = performance.now() + budgetMs;
+    for (;;) {
+      try {
+        if (/^frozen 1$/m.test(readFileSync(join(this.path, "cgroup.events"), "latin1"))) return true;
+      } catch {
+        return false;
+      }
+      if (performance.now() >= deadline) return false;
+      Atomics.wait(PAUSE, 0, 0, 0.2);
+    }
+  }
+
+  /** Undoes freeze(); pending signals are delivered now. */
+  thaw(): void {
+    try {
+      writeFileSync(join(this.path, "cgroup.freeze"), "0\n");
+    } catch {
+      // the group is gone, and its processes with it
     }
   }
 

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { chmodSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
+import { setTimeout as delay } from "node:timers/promises";
 import { describe, it, test } from "node:test";
 import { TaskRunner, type TaskOutcome } from "../../src/core/taskRunner.js";
 import { createLogger } from "../../src/logger.js";
@@ -97,6 +98,24 @@ describe("escaped processes: TaskRunner", () => {
         assert.deepEqual(atOutcome(), { daemonAlive: false, tagged: [] }, "nothing of the task is left when the outcome settles");
         assert.equal(result.state === "killed" && result.escalated, false, "the stop signal was enough");
         assert.equal(mechanismOf(logs), mode === "auto" && cgroupExpected ? "cgroup" : "marker");
+      });
+
+      it("killed while it double-forks, every process still gets the stop signal (none waits for SIGKILL)", { skip: mode === "auto" && cgroupExpected ? false : "exact with a cgroup only (frozen while signalled); the marker is best effort" }, async () => {
+        // Kills land at different moments of the double fork: while the middle process setsids, forks, exits. A
+        // process that leaves the group or is born outside it while the kill scans /proc must not be missed.
+        for (let round = 0; round < 60; round++) {
+          // A missed stop signal shows as an escalation when this grace ends.
+          const { r, outcome, atOutcome } = runner(mode, { DAEMON_DELAY: "0" }, { killGracePeriodMs: 5_000 });
+          r.start();
+          await waitFor(() => r.pid, { what: "the task to run", intervalMs: 1 });
+          await delay(round % 8); // jitter, not synchronisation: where in the double fork the kill lands
+          r.kill();
+          const result = await outcome;
+          assert.equal(result.state, "killed", result.message);
+          assert.equal(result.state === "killed" && result.escalated, false, `round ${round}: ${result.message}`);
+          assert.deepEqual(atOutcome().tagged, []);
+          for (const name of ["ready", "term", "done"]) rmSync(markers.file(name), { force: true });
+        }
       });
 
       it("the leader exits on its own: the daemon it left is stopped before the outcome", async () => {
