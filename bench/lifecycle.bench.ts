@@ -610,7 +610,7 @@ interface ContainmentResults {
   /** Processes on the machine during the scans. */
   processes: number;
   /** One kill-time scan (ms): process tree only, with the cgroup, with the marker (first, then remembered). */
-  scan: Partial<Record<"tree" | "cgroup" | "markerFirst" | "marker", number[]>>;
+  scan: Partial<Record<"tree" | "cgroup" | "markerFirst" | "marker" | "freeze", number[]>>;
 }
 
 /**
@@ -675,6 +675,13 @@ async function containmentCost(dir: string, env: Record<string, string>, signal:
       for (const task of tasks) {
         const mechanism = task.containment!.mechanism;
         time(mechanism, () => new ProcessTree(task.pid, task.containment).scan());
+        // A stop signal to a task with a cgroup is sent with the group frozen.
+        if (mechanism === "cgroup") {
+          time("freeze", () => {
+            task.containment!.freeze();
+            task.containment!.thaw();
+          });
+        }
         // The first scan with a marker reads every environ on the machine; a fresh marker does that work again.
         if (mechanism === "marker") {
           time("markerFirst", () => new ProcessTree(task.pid, { members: (c) => new EnvMarker().holders(c), killAll: () => false }).scan());
@@ -715,6 +722,7 @@ function containmentTable(c: ContainmentResults): string {
       row(`removing the task's cgroup once it is gone (ms)${cgroupNote}`, c.release),
       row(`kill-time scan, ${c.processes} processes on the machine: session, group and parent chain only (ms)`, c.scan.tree),
       row("the same scan + the cgroup's cgroup.procs (ms)", c.scan.cgroup),
+      row("freezing and thawing the task's cgroup (around a stop signal) (ms)", c.scan.freeze),
       row("the same scan + the marker, first scan: every /proc/<pid>/environ read (ms)", c.scan.markerFirst),
       row("the same scan + the marker, later scans: only new processes read (ms)", c.scan.marker),
     ],
