@@ -812,7 +812,7 @@ function report(health: HealthResults, kills: KillResults, cycles: CycleResults,
 }
 
 function sectionBody({ tables, summaryLine }: Report, machine: string): string {
-  return `Reproduce with \`npm run bench:lifecycle\` (about 2 minutes on 2 cores). Run: ${machine}.
+  return `Reproduce with \`npm run bench:lifecycle\` (about 3 minutes on 2 cores). Run: ${machine}.
 The real \`berth executor\` on the local agent; baselines measured in the same run. CPU % is of one core, from
 utime+stime in /proc/<pid>/stat of the executor process alone (all its threads, so above 100 is possible; not its
 tasks); RSS is VmRSS; both sampled every second.
