@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { waitFor, withTimeout } from "../../test/helpers/waitFor.js";
 import { cgroupDirectory, ownCgroupDirectory, parseCgroup2Mounts, parseUnifiedCgroupPath, TaskCgroup } from "./taskCgroup.js";
@@ -51,7 +52,13 @@ const usable = ((): boolean => {
 describe("TaskCgroup", { skip: usable ? false : "needs root and a writable cgroup2 mount" }, () => {
   it("starts a child inside the group, brings Berth back, finds the child's descendants, kills them all, is removed", async () => {
     const own = readFileSync("/proc/self/cgroup", "utf8");
+    // A group left by a Berth that was SIGKILLed (its pid no longer runs) is swept when the first group is made.
+    const dead = spawn("/bin/true");
+    await withTimeout(new Promise((resolve) => dead.once("exit", resolve)), 15_000, "true to exit");
+    const stale = join(ownCgroupDirectory(), `berth-${dead.pid}-old-task-00000000`);
+    mkdirSync(stale);
     const group = TaskCgroup.create("task/with odd:chars");
+    assert.equal(existsSync(stale), false, "the stale group is gone");
     assert.match(group.path, new RegExp(`/berth-${process.pid}-task_with_odd_chars-[0-9a-f]{8}$`));
     // A double fork whose middle process exits at once: the grandchild still lands in the group.
     const child = group.spawnInside(() =>
