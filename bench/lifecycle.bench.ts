@@ -5,8 +5,12 @@
 //                      executor's CPU % and RSS over a 60 s window (sampled every second) vs an idle executor with one
 //                      task and no check (15 s window), and per check vs a bare Node process probing the same servers
 //   2. kill → SIGTERM  the agent writes KILL → the task's SIGTERM trap runs, vs the same task signalled by this process
-//   3. launch/kill     1,000 cycles LAUNCH → TASK_RUNNING → KILL → TASK_KILLED on one executor, 20 in parallel, then
-//                      the processes left behind (tagged environment, scanned in /proc/*/environ)
+//   3. launch/kill     1,000 cycles LAUNCH → TASK_RUNNING → KILL → TASK_KILLED on one executor, 20 in parallel, of
+//                      tasks that leave descendants every way they can (a child, a setsid child, a daemon that setsids
+//                      and double-forks), then the processes left behind (tagged environment, /proc/*/environ), and
+//                      the executor's RSS raw and after a forced GC (heap slack is not a leak)
+//   4. containment     what finding escaped processes costs: spawnGroup with a cgroup / the environment marker / none,
+//                      and the kill-time scan of each on a machine with BENCH_SCAN_PROCESSES extra processes
 //
 // Every agent record's `at` is performance.now() of this process. The SIGTERM task stamps bash's $EPOCHREALTIME (wall
 // clock, µs) in its trap; the stamp is converted to this process's performance clock with an offset measured at an
@@ -18,9 +22,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { AgentError, LocalAgent, type ExecutorHandle, type TaskInput, type UpdateRecord } from "../src/agent/index.js";
 import { isTerminalState, type TaskStatus } from "../src/mesos/types.js";
+import type { ContainmentMode } from "../src/process/containment.js";
+import { EnvMarker } from "../src/process/envMarker.js";
+import { listProcStats } from "../src/process/procStat.js";
+import { ProcessTree } from "../src/process/processTree.js";
+import { signalGroup, waitGroupGone } from "../src/process/signalGroup.js";
+import { spawnGroup, type GroupHandle } from "../src/process/spawnGroup.js";
+import { ownCgroupDirectory } from "../src/process/taskCgroup.js";
 import { BERTH_MAIN, shellTask, taggedProcesses } from "../test/helpers/berthHarness.js";
 import { repoRoot } from "../test/helpers/fixtures.js";
 import { waitFor } from "../test/helpers/waitFor.js";
@@ -46,6 +58,10 @@ const KILL_WARMUP = 1;
 const KILL_QUIET_MS = 100;
 const CYCLES = positiveIntFromEnv("BENCH_CYCLES", 1000);
 const CYCLE_PARALLEL = positiveIntFromEnv("BENCH_CYCLE_PARALLEL", 20);
+const SPAWN_RUNS = positiveIntFromEnv("BENCH_SPAWN_RUNS", 100);
+const SCAN_RUNS = positiveIntFromEnv("BENCH_SCAN_RUNS", 30);
+/** Extra processes (sleeps) on the machine while the scans are measured: a busy host. */
+const SCAN_PROCESSES = positiveIntFromEnv("BENCH_SCAN_PROCESSES", 1000);
 const WAIT_MS = 30_000;
 /** Optional: a directory for `node --cpu-prof` profiles of every executor (an investigation aid: skews the numbers). */
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
@@ -95,6 +111,17 @@ const TERM_STAMP_SH = `trap 'printf %s "$EPOCHREALTIME" > "$1"; exit 0' TERM
 sleep infinity &
 printf ready > "$2"
 wait
+`;
+
+// A cycle task leaves descendants every way it can: a child in its group, a child in its own session (setsid), and a
+// daemon that setsids and double-forks (its parent exits at once: reparented to init, no parent chain left). It
+// creates $1 once all three exist, and the cycle kills it only then, so that each kill has them to find.
+const ESCAPING_TASK_SH = `sleep 30 &
+setsid sleep 30 &
+setsid sh -c 'sleep 30 & exit 0' &
+wait $!
+: > "$1"
+exec sleep 30
 `;
 
 // ── clocks and /proc ─────────────────────────────────────────────────────────────────────────────────────────
@@ -307,8 +334,16 @@ interface CycleResults {
   leftovers: string[];
   rssBeforeMb: number;
   rssAfterMb: number;
+  /** After a forced full GC in the executor (bench/gcOnSignal.ts), before and after the cycles. */
+  gcBefore: GcMemory;
+  gcAfter: GcMemory;
   /** The executor's CPU time during the cycles (ms). */
   cpuMs: number;
+}
+
+interface GcMemory {
+  rssMb: number;
+  heapUsedMb: number;
 }
 
 class LifecycleBench {
@@ -319,6 +354,8 @@ class LifecycleBench {
   readonly #cycleTag = randomUUID();
   readonly #serverScript: string;
   readonly #termScript: string;
+  readonly #escapingScript: string;
+  #gcSeq = new Map<number, number>();
   /** Processes this benchmark spawned itself (baselines), killed on the way out whatever happens. */
   readonly #children = new Set<ChildProcess>();
 
@@ -331,6 +368,8 @@ class LifecycleBench {
     this.#termScript = join(dir, "term-stamp.sh");
     writeFileSync(this.#serverScript, HTTP_SERVER_PL);
     writeFileSync(this.#termScript, TERM_STAMP_SH);
+    this.#escapingScript = join(dir, "escaping-task.sh");
+    writeFileSync(this.#escapingScript, ESCAPING_TASK_SH);
   }
 
   get cycleTag(): string {
@@ -350,7 +389,23 @@ class LifecycleBench {
   #launchBerth(): ExecutorHandle {
     // On the command line: Node 20 refuses --cpu-prof in NODE_OPTIONS (and would then not start at all).
     const profile = CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF_DIR}`] : [];
-    return this.#agent.launchExecutor({ command: { argv: [process.execPath, ...profile, BERTH_MAIN, "executor"] } });
+    // A SIGUSR2 handler that forces a full GC and reports the memory after it (gcRss).
+    const gc = ["--expose-gc", `--import=${pathToFileURL(join(repoRoot, "dist", "bench", "gcOnSignal.js")).href}`];
+    return this.#agent.launchExecutor({ command: { argv: [process.execPath, ...profile, ...gc, BERTH_MAIN, "executor"] } });
+  }
+
+  /** Forces a full GC in the executor and returns its memory right after (from the line it writes to its stderr). */
+  async gcRss(handle: ExecutorHandle): Promise<GcMemory> {
+    const pid = handle.pid as number;
+    const seq = (this.#gcSeq.get(pid) ?? 0) + 1;
+    this.#gcSeq.set(pid, seq);
+    process.kill(pid, "SIGUSR2");
+    const line = await waitFor(
+      () => readFileSync(join(handle.sandbox, "stderr"), "utf8").split("\n").find((l) => l.startsWith(`bench-gc seq=${seq} `)),
+      { what: "the executor's GC report", timeoutMs: WAIT_MS },
+    );
+    const field = (name: string): number => Number(new RegExp(`${name}=(\\d+)`).exec(line)?.[1]) / 2 ** 20;
+    return { rssMb: field("rss_bytes"), heapUsedMb: field("heap_used_bytes") };
   }
 
   /** An executor with one long task, so that it does not exit when the tasks of a measurement are gone. */
@@ -500,6 +555,7 @@ class LifecycleBench {
   async cycles(handle: ExecutorHandle, watch: UpdateWatch): Promise<CycleResults> {
     const pid = handle.pid as number;
     const rssBeforeMb = vmRssMb(pid);
+    const gcBefore = await this.gcRss(handle);
     const launchToRunning: number[] = [];
     const killToKilled: number[] = [];
     const failureMessages: string[] = [];
@@ -510,11 +566,14 @@ class LifecycleBench {
     const worker = async (): Promise<void> => {
       while (next < CYCLES && !this.#signal.aborted) {
         const taskId = `cycle-${next++}`;
+        const ready = join(this.#dir, `${taskId}.ready`);
         try {
           const launchedAt = performance.now();
-          handle.launch(shellTask(taskId, "exec sleep 30", { command: { environment } }));
+          handle.launch(shellTask(taskId, `exec /bin/sh '${this.#escapingScript}' '${ready}'`, { command: { environment } }));
           const running = await watch.until(taskId, isState("TASK_RUNNING"));
           launchToRunning.push(running.at - launchedAt);
+          // Killed once its child, setsid child and double-forked daemon exist: each kill has them to find.
+          await waitFor(() => existsSync(ready), { what: `${taskId}'s descendants`, intervalMs: 5, timeoutMs: WAIT_MS });
           const killAt = performance.now();
           handle.kill(taskId);
           const killed = await watch.until(taskId, isState("TASK_KILLED"));
@@ -533,8 +592,114 @@ class LifecycleBench {
     const cpuUsed = cpuMs(pid) - cpu0;
     // Counted at once: Berth sends TASK_KILLED only once every process of the task is gone.
     const leftovers = taggedProcesses(this.#cycleTag);
-    return { cycles: next, wallMs, launchToRunning, killToKilled, failures, failureMessages, leftovers, rssBeforeMb, rssAfterMb: vmRssMb(pid), cpuMs: cpuUsed };
+    const rssAfterMb = vmRssMb(pid);
+    const gcAfter = await this.gcRss(handle);
+    return { cycles: next, wallMs, launchToRunning, killToKilled, failures, failureMessages, leftovers, rssBeforeMb, rssAfterMb, gcBefore, gcAfter, cpuMs: cpuUsed };
   }
+}
+
+// ── containment cost ─────────────────────────────────────────────────────────────────────────────────────────
+
+interface ContainmentResults {
+  /** Why no cgroup could be made here (the cgroup rows are then missing). */
+  noCgroup: string | undefined;
+  /** spawnGroup → pid (ms), by mechanism. */
+  spawn: Partial<Record<"none" | ContainmentMode, number[]>>;
+  /** Removing the cgroup once the task is gone (ms). */
+  release: number[];
+  /** Processes on the machine during the scans. */
+  processes: number;
+  /** One kill-time scan (ms): process tree only, with the cgroup, with the marker (first, then remembered). */
+  scan: Partial<Record<"tree" | "cgroup" | "markerFirst" | "marker" | "freeze", number[]>>;
+}
+
+/**
+ * What finding escaped processes costs, in this process with src/process directly: spawnGroup of /bin/true with
+ * each mechanism (alternating), then ProcessTree.scan() of a running double-forking task with each, while
+ * SCAN_PROCESSES extra sleeps make the machine busy.
+ */
+async function containmentCost(dir: string, env: Record<string, string>, signal: AbortSignal): Promise<ContainmentResults> {
+  let noCgroup: string | undefined;
+  try {
+    ownCgroupDirectory();
+    if (process.getuid?.() !== 0) noCgroup = "not root";
+  } catch (error) {
+    noCgroup = (error as Error).message;
+  }
+  const modes: ("none" | ContainmentMode)[] = noCgroup === undefined ? ["none", "auto", "marker"] : ["none", "marker"];
+  const results: ContainmentResults = { noCgroup, spawn: {}, release: [], processes: 0, scan: {} };
+  const options = { env, cwd: dir, stdout: "ignore", stderr: "ignore" } as const;
+
+  for (let i = 0; i < SPAWN_RUNS + 1; i++) {
+    for (const mode of modes) {
+      signal.throwIfAborted();
+      const t0 = performance.now();
+      const handle = await spawnGroup({ kind: "argv", file: "/bin/true", args: [] }, { ...options, ...(mode === "none" ? {} : { contain: { label: "bench", mode } }) });
+      const spawnMs = performance.now() - t0;
+      await handle.exited;
+      await waitGroupGone(new ProcessTree(handle.pid, handle.containment), { signal: AbortSignal.timeout(WAIT_MS) });
+      const t1 = performance.now();
+      handle.containment?.release();
+      if (i === 0) continue; // warm-up
+      (results.spawn[mode] ??= []).push(spawnMs);
+      if (mode === "auto") results.release.push(performance.now() - t1);
+    }
+  }
+
+  // A busy machine: the scans read every /proc/<pid>/stat (and, for the marker's first scan, every environ).
+  const crowd = spawn("/bin/sh", ["-c", `i=0; while [ $i -lt ${SCAN_PROCESSES} ]; do sleep 600 & i=$((i+1)); done; wait`], {
+    env,
+    detached: true,
+    stdio: "ignore",
+  });
+  const tasks: GroupHandle[] = [];
+  try {
+    await waitFor(() => listProcStats().filter((p) => p.pgrp === crowd.pid).length > SCAN_PROCESSES, { what: "the extra processes", timeoutMs: 60_000 });
+    const script = "setsid sh -c 'sleep 600 & exit 0' & wait; exec sleep 600";
+    for (const mode of modes.filter((m) => m !== "none") as ContainmentMode[]) {
+      tasks.push(await spawnGroup({ kind: "shell", script }, { ...options, contain: { label: "bench-scan", mode } }));
+    }
+    // Each: its leader (sleep) and the daemon (sleep); the daemon's parent exited at once.
+    await waitFor(() => tasks.every((t) => new ProcessTree(t.pid, t.containment).scan().length === 2), { what: "the scan tasks' daemons", timeoutMs: WAIT_MS });
+    results.processes = listProcStats().length;
+    const time = (key: keyof ContainmentResults["scan"], scan: () => void): void => {
+      const samples = (results.scan[key] ??= []);
+      const t0 = performance.now();
+      scan();
+      samples.push(performance.now() - t0);
+    };
+    for (let i = 0; i < SCAN_RUNS; i++) {
+      signal.throwIfAborted();
+      const [first] = tasks;
+      time("tree", () => new ProcessTree(first!.pid).scan());
+      for (const task of tasks) {
+        const mechanism = task.containment!.mechanism;
+        time(mechanism, () => new ProcessTree(task.pid, task.containment).scan());
+        // A stop signal to a task with a cgroup is sent with the group frozen.
+        if (mechanism === "cgroup") {
+          time("freeze", () => {
+            task.containment!.freeze();
+            task.containment!.thaw();
+          });
+        }
+        // The first scan with a marker reads every environ on the machine; a fresh marker does that work again.
+        if (mechanism === "marker") {
+          time("markerFirst", () => new ProcessTree(task.pid, { members: (c) => new EnvMarker().holders(c), killAll: () => false }).scan());
+        }
+      }
+      await delay(10, undefined, { signal });
+    }
+  } finally {
+    for (const task of tasks) {
+      const tree = new ProcessTree(task.pid, task.containment);
+      signalGroup(tree, "SIGKILL");
+      await waitGroupGone(tree, { signal: AbortSignal.timeout(WAIT_MS) }).catch(() => undefined);
+      task.containment?.release();
+    }
+    process.kill(-(crowd.pid as number), "SIGKILL");
+    await waitGroupGone(crowd.pid as number, { signal: AbortSignal.timeout(WAIT_MS) }).catch(() => undefined);
+  }
+  return results;
 }
 
 // ── report ───────────────────────────────────────────────────────────────────────────────────────────────────
@@ -544,7 +709,28 @@ interface Report {
   summaryLine: string;
 }
 
-function report(health: HealthResults, kills: KillResults, cycles: CycleResults): Report {
+function containmentTable(c: ContainmentResults): string {
+  const row = (label: string, samples: number[] | undefined): string[] =>
+    samples && samples.length > 0 ? [label, ...summaryCells(summarize(samples), 2)] : [label, "—", "—", "—", "—", "—"];
+  const cgroupNote = c.noCgroup === undefined ? "" : ` (no cgroup here: ${c.noCgroup})`;
+  return markdownTable(
+    ["measurement", "n", "median", "p90", "min", "max"],
+    [
+      row("spawnGroup → pid, no containment (ms)", c.spawn.none),
+      row(`spawnGroup → pid, **cgroup**: mkdir, Berth moves in and out around spawn() (ms)${cgroupNote}`, c.spawn.auto),
+      row("spawnGroup → pid, **marker** in the environment (ms)", c.spawn.marker),
+      row(`removing the task's cgroup once it is gone (ms)${cgroupNote}`, c.release),
+      row(`kill-time scan, ${c.processes} processes on the machine: session, group and parent chain only (ms)`, c.scan.tree),
+      row("the same scan + the cgroup's cgroup.procs (ms)", c.scan.cgroup),
+      row("freezing and thawing the task's cgroup (around a stop signal) (ms)", c.scan.freeze),
+      row("the same scan + the marker, first scan: every /proc/<pid>/environ read (ms)", c.scan.markerFirst),
+      row("the same scan + the marker, later scans: only new processes read (ms)", c.scan.marker),
+    ],
+    ["left", "right", "right", "right", "right", "right"],
+  );
+}
+
+function report(health: HealthResults, kills: KillResults, cycles: CycleResults, containment: ContainmentResults): Report {
   const { idle, berth, floor } = health;
   const idleRate = idle.cpuMs / idle.wallMs; // CPU ms per wall ms
   const berthChecksPerS = (health.berthChecks / berth.wallMs) * 1000;
@@ -596,6 +782,8 @@ function report(health: HealthResults, kills: KillResults, cycles: CycleResults)
       ["cycles that did not end TASK_KILLED", String(cycles.failures)],
       ["**leftover processes** (tagged, live) right after the last TASK_KILLED", `**${cycles.leftovers.length}**`],
       ["executor RSS before → after the cycles (MiB)", `${fmt(cycles.rssBeforeMb)} → ${fmt(cycles.rssAfterMb)}`],
+      ["executor RSS after a forced GC, before → after the cycles (MiB)", `${fmt(cycles.gcBefore.rssMb)} → ${fmt(cycles.gcAfter.rssMb)}`],
+      ["executor heap used after a forced GC, before → after the cycles (MiB)", `${fmt(cycles.gcBefore.heapUsedMb)} → ${fmt(cycles.gcAfter.heapUsedMb)}`],
     ],
     ["left", "right"],
   );
@@ -610,6 +798,7 @@ function report(health: HealthResults, kills: KillResults, cycles: CycleResults)
     `### Health checks\n\n${healthTable}`,
     `### Kill → SIGTERM\n\n${killTable}`,
     `### Launch/kill cycles\n\n${cycleTable}`,
+    `### Containment (finding escaped processes)\n\n${containmentTable(containment)}`,
     ...(notes.length > 0 ? [notes.map((n) => `- ${n}`).join("\n")] : []),
   ].join("\n\n");
   const derived =
@@ -617,12 +806,13 @@ function report(health: HealthResults, kills: KillResults, cycles: CycleResults)
     `${ratio(perCheckBerth, perCheckFloor)} the bare Node prober's ${fmt(perCheckFloor, 2)} ms) and ${fmt(rssPerTaskMb, 2)} MiB RSS per task over idle.`;
   const summaryLine =
     `lifecycle: tasks=${HEALTH_TASKS} cpu_pct=${fmt(berth.cpuPct)} rss_mb=${fmt(mean(berth.rssMb))} ` +
-    `kill_to_sigterm_ms=${fmt(s.berth.median, 2)} cycles=${cycles.cycles} leftovers=${cycles.leftovers.length}`;
+    `kill_to_sigterm_ms=${fmt(s.berth.median, 2)} cycles=${cycles.cycles} leftovers=${cycles.leftovers.length} ` +
+    `gc_rss_mb=${fmt(cycles.gcBefore.rssMb)}->${fmt(cycles.gcAfter.rssMb)}`;
   return { tables: `${tables}\n\n${derived}`, summaryLine };
 }
 
 function sectionBody({ tables, summaryLine }: Report, machine: string): string {
-  return `Reproduce with \`npm run bench:lifecycle\` (about 2 minutes on 2 cores). Run: ${machine}.
+  return `Reproduce with \`npm run bench:lifecycle\` (about 3 minutes on 2 cores). Run: ${machine}.
 The real \`berth executor\` on the local agent; baselines measured in the same run. CPU % is of one core, from
 utime+stime in /proc/<pid>/stat of the executor process alone (all its threads, so above 100 is possible; not its
 tasks); RSS is VmRSS; both sampled every second.
@@ -641,11 +831,18 @@ ${tables}
   the same group); from the agent's KILL event record (written on the event stream) to the stamp, converted to this
   process's clock. Baseline: the same script spawned here in its own group, \`process.kill(-pgid, "SIGTERM")\` → stamp.
   ${KILL_RUNS} runs after ${KILL_WARMUP} warm-up, alternating, ${KILL_QUIET_MS} ms after the task is ready; the default kill grace.
-- **cycles**: on one executor (kept alive by one long \`sleep\` task), ${CYCLE_PARALLEL} workers each loop LAUNCH of
-  \`exec sleep 30\` → wait for TASK_RUNNING → KILL → wait for TASK_KILLED until ${CYCLES} cycles are done. Each cycle
-  task carries its own \`${TAG_VARIABLE}\` in TaskInfo.command.environment; right after the last TASK_KILLED every
-  live (non-zombie) process with that tag in /proc/*/environ counts as left over (\`taggedProcesses\` of
-  test/helpers/berthHarness.ts).
+- **cycles**: on one executor (kept alive by one long \`sleep\` task), ${CYCLE_PARALLEL} workers each loop LAUNCH of a
+  task that leaves descendants every way it can (a \`sleep\` child, a \`setsid sleep\` child, and a daemon that
+  setsids and double-forks, its parent exiting at once) → wait for TASK_RUNNING and for the three to exist → KILL →
+  wait for TASK_KILLED, until ${CYCLES} cycles are done. Each cycle task carries its own \`${TAG_VARIABLE}\` in
+  TaskInfo.command.environment; right after the last TASK_KILLED every live (non-zombie) process with that tag in
+  /proc/*/environ counts as left over (\`taggedProcesses\` of test/helpers/berthHarness.ts). RSS "after a forced GC":
+  the executors run with \`--expose-gc\` and bench/gcOnSignal.ts, which on SIGUSR2 runs a full GC and reports
+  \`process.memoryUsage()\`: heap slack is not a leak.
+- **containment**: in the benchmark process, with src/process directly: \`spawnGroup\` of \`/bin/true\` until its pid is
+  known, ${SPAWN_RUNS} times per mechanism (alternating, after one warm-up), then the exit and the group's removal;
+  \`ProcessTree.scan()\` (what every kill and every wait for the group runs) of a task with a double-forked daemon,
+  ${SCAN_RUNS} times per mechanism, with ${SCAN_PROCESSES} extra \`sleep\` processes on the machine.
 
 \`\`\`
 ${summaryLine}
@@ -666,10 +863,12 @@ async function main(): Promise<void> {
   const progress = (what: string): void => void process.stderr.write(`lifecycle bench: ${what}\n`);
   let agent: LocalAgent | undefined;
   let bench: LifecycleBench | undefined;
-  let results: { health: HealthResults; kills: KillResults; cycles: CycleResults } | undefined;
+  let results: { health: HealthResults; kills: KillResults; cycles: CycleResults; containment: ContainmentResults } | undefined;
   let cleanupLeftovers: string[] = [];
   let failure: unknown;
   try {
+    progress(`containment: ${SPAWN_RUNS} spawns per mechanism, ${SCAN_RUNS} scans among ${SCAN_PROCESSES} extra processes`);
+    const containment = await containmentCost(dir, env, stop.signal);
     agent = await LocalAgent.start({ heartbeatIntervalMs: 0, registrationTimeoutMs: WAIT_MS, executorEnvironmentVariables: env, signal: stop.signal });
     bench = new LifecycleBench(agent, dir, env, stop.signal);
     progress(`idle executor, ${IDLE_WINDOW_S} s window`);
@@ -683,7 +882,7 @@ async function main(): Promise<void> {
     const cycles = await bench.cycles(handle, watch);
     handle.shutdown();
     await handle.waitForExit({ timeoutMs: WAIT_MS, signal: stop.signal });
-    results = { health, kills, cycles };
+    results = { health, kills, cycles, containment };
   } catch (error) {
     failure = error;
   } finally {
@@ -709,7 +908,7 @@ async function main(): Promise<void> {
   }
   if (failure !== undefined || !results) throw failure ?? new Error("no results");
 
-  const out = report(results.health, results.kills, results.cycles);
+  const out = report(results.health, results.kills, results.cycles, results.containment);
   writeSection(BENCHMARKS_MD, "## Lifecycle", sectionBody(out, describeMachine()));
   process.stdout.write(`${out.tables}\n\n(written to the "## Lifecycle" section of BENCHMARKS.md)\n${out.summaryLine}\n`);
 }

@@ -11,15 +11,18 @@
 // - kill() while starting is remembered and applied as soon as the process exists (its grace already counts).
 // - A repeated kill only shortens the grace: deadline = min(deadline, first kill + new grace).
 // - kill() once the leader has exited does not change the outcome; it may only shorten the leftovers' grace.
-// - The outcome settles only when no live process of the group, the session or an escaped descendant remains: the
-//   leader exiting is not enough (MESOS-6933: `sh -c 'child & wait'` dies at once on SIGTERM, its child may not).
+// - The outcome settles only when no live process of the group, the session, an escaped descendant or the task's
+//   containment (its cgroup, or its BERTH_TASK_MARKER: a daemon that double-forked) remains: the leader exiting is
+//   not enough (MESOS-6933: `sh -c 'child & wait'` dies at once on SIGTERM, its child may not). Then the cgroup goes.
 import { silentLogger, type Logger } from "../logger.js";
 import { exitCodeOf, type ExitStatus } from "../process/exitStatus.js";
 import type { ProcStat } from "../process/procStat.js";
 import { SpawnError } from "../process/processErrors.js";
+import type { ContainmentMode } from "../process/containment.js";
 import { ProcessTree } from "../process/processTree.js";
 import { signalGroup, waitGroupGone } from "../process/signalGroup.js";
 import { spawnGroup, type GroupHandle, type OutputMode } from "../process/spawnGroup.js";
+import { setLongTimeout } from "../time/longTimer.js";
 import { describeExit, type TaskOutcome } from "./taskOutcome.js";
 import type { TaskSpec } from "./taskSpec.js";
 
@@ -45,6 +48,11 @@ export interface TaskRunnerOptions {
   readonly pollMs?: number;
   /** After SIGKILL, how long to wait for processes that cannot die (uninterruptible sleep, EPERM) before giving up. */
   readonly abandonAfterMs?: number;
+  /**
+   * How to find processes that left the task's session and parent chain: "auto" (default) a cgroup v2 group per
+   * task where one can be made, else the BERTH_TASK_MARKER environment marker; "marker" the marker only.
+   */
+  readonly containment?: ContainmentMode;
 }
 
 /** How often SIGKILL is re-sent to whatever is still found once the grace is over. */
@@ -153,6 +161,7 @@ export class TaskRunner {
         user: this.#spec.user,
         stdout: this.#options.stdout,
         stderr: this.#options.stderr,
+        contain: { label: this.#spec.taskId, mode: this.#options.containment ?? "auto" },
       });
     } catch (error) {
       const message = `Failed to execute command: ${error instanceof Error ? error.message : String(error)}`;
@@ -165,7 +174,13 @@ export class TaskRunner {
       return;
     }
 
-    const tree = new ProcessTree(handle.pid);
+    const containment = handle.containment!;
+    this.#logger.log("debug", "escaped processes are found through " + (containment.mechanism === "cgroup" ? "a cgroup" : "an environment marker"), {
+      mechanism: containment.mechanism,
+      where: containment.where,
+      ...(containment.fallbackReason !== undefined ? { no_cgroup: containment.fallbackReason } : {}),
+    });
+    const tree = new ProcessTree(handle.pid, containment);
     this.#pid = handle.pid;
     this.#tree = tree;
     this.#state = "running";
@@ -189,6 +204,7 @@ export class TaskRunner {
     // The common case, a task that exited with nothing left behind, needs no second /proc scan.
     const abandoned = leftBehind ? await this.#reap(tree) : [];
     const status = await handle.exited;
+    if (!containment.release()) this.#logger.log("warn", "the task's cgroup still has processes; it stays", { cgroup: containment.where });
 
     const suffix =
       abandoned.length === 0
@@ -255,14 +271,13 @@ export class TaskRunner {
   /** Resolves false after `ms`, or early when woken (a kill changed the deadline). */
   #sleep(ms: number): Promise<false> {
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      // A grace period may be longer than setTimeout's 2^31-1 ms; Infinity never fires.
+      const timer = setLongTimeout(() => done(), ms);
       const done = (): void => {
-        clearTimeout(timer);
+        timer.clear();
         if (this.#wakeup === done) this.#wakeup = undefined;
         resolve(false);
       };
-      // setTimeout treats anything above 2^31-1 ms as 1 ms; a longer sleep is simply re-evaluated after ~24 days.
-      if (ms !== Infinity) timer = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
       this.#wakeup = done;
     });
   }

@@ -1,8 +1,8 @@
 // What the lifecycle core needs to know about one task, free of any Mesos type: the front ends (mesos/ for
 // `berth executor`, cli/ for `berth run`) translate their inputs into this.
+import type { CommandSpec } from "../process/commandSpec.js";
 
-/** `sh -c <script>` (Mesos CommandInfo.shell=true) or a direct exec of `file` with `args` (argv[1..]). */
-export type CommandSpec = { kind: "shell"; script: string } | { kind: "argv"; file: string; args: readonly string[] };
+export type { CommandSpec } from "../process/commandSpec.js";
 
 export interface TaskSpec {
   /** Stable id used in messages and logs (Mesos TaskID). */

@@ -62,3 +62,14 @@ export function listProcStats(): ProcStat[] {
 export function isLive(stat: ProcStat): boolean {
   return stat.state !== "Z" && stat.state !== "X";
 }
+
+/**
+ * Now, in the unit of ProcStat.startTime: clock ticks (USER_HZ, 100 per second on Linux) since boot, from
+ * /proc/uptime (the same boot-time clock, in hundredths of a second). A process whose start time is below this
+ * value was forked before now.
+ */
+export function bootTicks(): number {
+  const uptime = readFileSync("/proc/uptime", "latin1").split(" ")[0] ?? "0";
+  const [seconds = "0", fraction = ""] = uptime.split(".");
+  return Number(seconds) * 100 + Number(fraction.padEnd(2, "0").slice(0, 2));
+}

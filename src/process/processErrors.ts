@@ -32,6 +32,16 @@ export class UserSwitchNotPermittedError extends BerthError {
   }
 }
 
+/** The task asks for another user, but setpriv (util-linux), which gives it the user's groups, is not installed. */
+export class UserSwitchUnavailableError extends BerthError {
+  constructor(user: string, looked: readonly string[]) {
+    super(
+      "USER_SWITCH_UNAVAILABLE",
+      `Cannot run the task as user "${user}": setpriv (util-linux), which gives it the user's groups, is not at ${looked.join(" or ")}`,
+    );
+  }
+}
+
 /** Sending a signal failed for a reason other than "already gone" (typically EPERM). */
 export class SignalError extends BerthError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { fixture, MarkerDir } from "../../test/helpers/fixtures.js";
 import { checkEachTest, LeftoverGuard } from "../../test/helpers/leftovers.js";
 import { waitFor, withTimeout } from "../../test/helpers/waitFor.js";
-import { listProcStats, parseProcStat, readProcStat } from "./procStat.js";
+import { bootTicks, listProcStats, parseProcStat, readProcStat } from "./procStat.js";
 import { ProcessTree } from "./processTree.js";
 import { signalGroup, waitGroupGone } from "./signalGroup.js";
 import { spawnGroup, type GroupHandle } from "./spawnGroup.js";
@@ -49,6 +49,12 @@ describe("parseProcStat", () => {
     assert.equal(self?.ppid, process.ppid);
     assert.ok(listProcStats().some((s) => s.pid === process.pid));
     assert.equal(readProcStat(2 ** 30), undefined);
+  });
+
+  it("bootTicks counts in the unit of start times: this process started before now", () => {
+    const now = bootTicks();
+    const started = readProcStat(process.pid)!.startTime;
+    assert.ok(started <= now && now - started < 100 * 3600, `started at tick ${started}, now ${now}`);
   });
 });
 
@@ -106,6 +112,30 @@ describe("ProcessTree", () => {
     await gone(waitGroupGone(tree));
     assert.ok(markers.exists("term"), "the escapee got SIGTERM");
   });
+});
+
+describe("ProcessTree with a containment", () => {
+  for (const mode of ["auto", "marker"] as const) {
+    it(`finds a daemon that setsid'd and double-forked, which the parent chain cannot (${mode})`, async () => {
+      const handle = await spawnGroup(
+        { kind: "argv", file: "/bin/sh", args: [fixture("double-fork-daemon.sh")] },
+        { env: markers.env({ DAEMON_DELAY: "0" }), cwd: markers.path, stdout: "ignore", stderr: "ignore", contain: { label: "tree", mode } },
+      );
+      guard.watchGroup(handle.pid);
+      const [daemon, sleeper] = await markers.pids("ready");
+      guard.watchPid(daemon!);
+      guard.watchPid(sleeper!);
+      await waitFor(() => !new ProcessTree(handle.pid).scan().some((s) => s.pid === daemon), { what: "the daemon to lose its parent chain" });
+
+      const tree = new ProcessTree(handle.pid, handle.containment);
+      const found = tree.scan().map((s) => s.pid);
+      assert.ok(found.includes(daemon!) && found.includes(sleeper!), `found ${found.join(" ")}`);
+      signalGroup(tree, "SIGTERM");
+      await gone(waitGroupGone(tree));
+      assert.ok(markers.exists("term"), "the daemon got SIGTERM");
+      assert.equal(handle.containment!.release(), true);
+    });
+  }
 });
 
 describe("signalGroup and waitGroupGone", () => {

@@ -8,22 +8,40 @@
 //
 // A full scan reads every /proc/<pid>/stat on the machine (~16 ms for 1,000 processes), so waiting loops use
 // `anyLive()`, which re-reads only the processes the last scan found, and fall back to a full scan now and then.
+//
+// A daemon that setsids and double-forks, its parent exiting at once, can escape before any scan sees the chain:
+// a task's tree therefore also takes the members that its containment (containment.ts: a cgroup, or an environment
+// marker) finds.
 import { isLive, listProcStats, readProcStat, type ProcStat } from "./procStat.js";
+
+/** Another way to find the task's processes (containment.ts). */
+export interface ExtraMembers {
+  /** Pids of the task among `candidates` (the processes not found otherwise), or found its own way. */
+  members(candidates: readonly ProcStat[]): number[];
+  /** SIGKILLs all it contains at once, if it can; false otherwise. */
+  killAll(): boolean;
+  /** Stops all it contains from forking or leaving until thaw(), if it can (a cgroup's freezer); false otherwise. */
+  freeze?(): boolean;
+  thaw?(): void;
+}
 
 export class ProcessTree {
   /** The leader's pid, which is also the process group id and the session id. */
   readonly pgid: number;
+  readonly extra: ExtraMembers | undefined;
   /** pid → start time of every process seen as a member or descendant that may still be alive. */
   readonly #known = new Map<number, number>();
   #lastLive: ProcStat[] = [];
 
-  constructor(leaderPid: number) {
+  constructor(leaderPid: number, extra?: ExtraMembers) {
     this.pgid = leaderPid;
+    this.extra = extra;
   }
 
   /**
    * Takes a snapshot of /proc and returns the live (non-zombie) processes of the task, sorted by pid: same process
-   * group, same session, remembered from an earlier scan, or a descendant of any of those. Remembers them all.
+   * group, same session, remembered from an earlier scan, found by the extra members, or a descendant of any of
+   * those. Remembers them all.
    */
   scan(): ProcStat[] {
     const all = listProcStats();
@@ -42,9 +60,21 @@ export class ProcessTree {
       found.set(stat.pid, stat);
       queue.push(stat);
     };
+    const others: ProcStat[] = [];
     for (const stat of all) {
       if (stat.pgrp === this.pgid || stat.session === this.pgid || this.#known.get(stat.pid) === stat.startTime) {
         add(stat);
+      } else {
+        others.push(stat);
+      }
+    }
+    if (this.extra !== undefined) {
+      const byPid = new Map(others.map((stat) => [stat.pid, stat]));
+      for (const pid of this.extra.members(others)) {
+        if (found.has(pid)) continue;
+        // A member the snapshot missed (forked since) is read on its own.
+        const stat = byPid.get(pid) ?? readProcStat(pid);
+        if (stat !== undefined) add(stat);
       }
     }
     for (let i = 0; i < queue.length; i++) {

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { fixture, MarkerDir } from "../../test/helpers/fixtures.js";
+import { fixture, MarkerDir, userWithSupplementaryGroup } from "../../test/helpers/fixtures.js";
 import { LeftoverGuard } from "../../test/helpers/leftovers.js";
 import { withTimeout } from "../../test/helpers/waitFor.js";
 import { exitCodeOf, signalNumber } from "./exitStatus.js";
 import { readProcStat } from "./procStat.js";
-import { SpawnError, UnknownUserError } from "./processErrors.js";
+import { SpawnError, UnknownUserError, UserSwitchUnavailableError } from "./processErrors.js";
 import { findInPasswd } from "./resolveUser.js";
-import { spawnGroup, type SpawnGroupOptions } from "./spawnGroup.js";
+import { findSetpriv, spawnGroup, type SpawnGroupOptions } from "./spawnGroup.js";
 import { signalGroup, waitGroupGone } from "./signalGroup.js";
 
 const guard = new LeftoverGuard();
@@ -108,6 +108,45 @@ describe("spawnGroup", () => {
     assert.equal(Number(readFileSync(markers.file("gid.txt"), "utf8")), nobody.gid);
   });
 
+  it("gives a command run as another user that user's supplementary groups (initgroups, as Mesos)", async (t) => {
+    if (process.getuid?.() !== 0) return t.skip("needs root");
+    const user = userWithSupplementaryGroup();
+    if (user === undefined) return t.skip("no user with a supplementary group");
+    chmodSync(markers.path, 0o777);
+    const handle = await spawnGroup({ kind: "argv", file: "cat", args: ["/proc/self/status"] }, { ...options, user: user.name, stdout: "pipe" });
+    const chunks: Buffer[] = [];
+    for await (const chunk of handle.stdout!) chunks.push(chunk as Buffer);
+    assert.deepEqual(await exited(handle.exited), { exitCode: 0, signal: null });
+    const status = Buffer.concat(chunks).toString();
+    const field = (name: string): number[] => (new RegExp(`^${name}:(.*)$`, "m").exec(status)?.[1] ?? "").trim().split(/\s+/).filter(Boolean).map(Number);
+    assert.deepEqual(field("Groups").sort((a, b) => a - b), [...user.groups].sort((a, b) => a - b));
+    assert.deepEqual(field("Uid"), [user.uid, user.uid, user.uid, user.uid], "real, effective, saved and fs uid all switched");
+  });
+
+  it("as another user, a missing or non-executable command is still a SpawnError (not setpriv's exit 127/126)", async (t) => {
+    if (process.getuid?.() !== 0) return t.skip("needs root");
+    const missing = await spawnGroup({ kind: "argv", file: "berth-no-such-command", args: [] }, { ...options, user: "nobody" }).catch(
+      (e: unknown) => e,
+    );
+    assert.ok(missing instanceof SpawnError);
+    assert.equal(missing.errno, "ENOENT");
+    assert.equal(missing.message, "spawn berth-no-such-command ENOENT");
+    const path = markers.file("not-executable");
+    writeFileSync(path, "#!/bin/sh\n");
+    chmodSync(path, 0o644);
+    const denied = await spawnGroup({ kind: "argv", file: path, args: [] }, { ...options, user: "nobody" }).catch((e: unknown) => e);
+    assert.ok(denied instanceof SpawnError);
+    assert.equal(denied.exitCode, 126);
+  });
+
+  it("names the missing working directory, not setpriv, when switching users", async (t) => {
+    if (process.getuid?.() !== 0) return t.skip("needs root");
+    const cwd = markers.file("missing");
+    const error = await spawnGroup({ kind: "shell", script: "true" }, { ...options, cwd, user: "nobody" }).catch((e: unknown) => e);
+    assert.ok(error instanceof SpawnError);
+    assert.equal(error.message, `spawn /bin/sh ENOENT (working directory ${cwd} does not exist)`);
+  });
+
   it("rejects an unknown user without running anything", async () => {
     const error = await spawnGroup({ kind: "shell", script: "touch ran" }, { ...options, user: "berth-no-such-user" }).catch(
       (e: unknown) => e,
@@ -149,6 +188,18 @@ describe("exitCodeOf", () => {
     assert.equal(exitCodeOf({ exitCode: null, signal: "SIGKILL" }), 137);
     assert.equal(exitCodeOf({ exitCode: null, signal: "SIGTERM" }), 143);
     assert.equal(exitCodeOf({ exitCode: 3, signal: null }), 3);
+  });
+});
+
+describe("findSetpriv", () => {
+  it("fails with a typed error naming where it looked", () => {
+    assert.equal(findSetpriv("alice", ["/berth/none", "/usr/bin/setpriv"]), "/usr/bin/setpriv");
+    assert.throws(() => findSetpriv("alice", ["/berth/none"]), (error: unknown) => {
+      assert.ok(error instanceof UserSwitchUnavailableError);
+      assert.equal(error.code, "USER_SWITCH_UNAVAILABLE");
+      assert.match(error.message, /"alice".*setpriv.*\/berth\/none/);
+      return true;
+    });
   });
 });
 

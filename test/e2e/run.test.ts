@@ -293,7 +293,7 @@ describe("berth run", () => {
       const hooks = [{ name: "register", phases: ["healthy"], exec: sh(`if [ -e "$READY_FILE" ]; then echo ready; else echo early; fi > "${markers.file("registered")}"`) }];
       const env = { PORT: String(port), START_DELAY_MS: "1500" };
       const b = berth(["--config", config({ readinessCheck, hooks, env }), "--", process.execPath, fixture("health-server.mjs")]);
-      const registered = await waitFor(() => markers.exists("registered") && readFileSync(markers.file("registered"), "utf8"), { timeoutMs: 30_000, what: "the healthy hook" });
+      const registered = await markers.text("registered", { timeoutMs: 30_000, what: "the healthy hook" });
       assert.equal(registered, "ready\n");
       const logs = b.logs();
       assert.ok(logs.findIndex((l) => l.msg === "task is ready") >= 0);
