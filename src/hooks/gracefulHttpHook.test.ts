@@ -25,7 +25,7 @@ async function preKillAgainstQuitServer(options: Omit<GracefulHttpOptions, "port
   const handle = await spawnGroup(task.command, { env: task.env, cwd: task.cwd, stdout: "ignore", stderr: "inherit" });
   guard.watchGroup(handle.pid);
   try {
-    await markers.pids("ready", "the quit server to listen");
+    await markers.pids("ready", { what: "the quit server to listen" });
     let exitedFirst = false;
     const exited = handle.exited.then(() => void (exitedFirst = true));
     const hook: Hook = gracefulHttpHook({ ...options, port });

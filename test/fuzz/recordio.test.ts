@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { encodeRecord, RecordIODecoder, RecordIOError } from "../../src/mesos/recordio.js";
+import { encodeRecord, MAX_RECORD_BYTES, RecordIODecoder, RecordIOError } from "../../src/mesos/recordio.js";
 import { fuzzParameters } from "./fuzzParameters.js";
 
 /** The decoder's documented bounds: the length prefix has at most 19 digits. */
@@ -22,6 +22,15 @@ interface ModelResult {
   idle: boolean;
 }
 
+/**
+ * Offset (within `digits`) of the first digit at which the length read so far exceeds `limit`: the decoder refuses
+ * a record from its prefix as soon as the digits say it is too long, newline or not.
+ */
+function firstOverflow(digits: string, limit: number): number | undefined {
+  for (let i = 0; i < digits.length; i++) if (Number(digits.slice(0, i + 1)) > limit) return i;
+  return undefined;
+}
+
 /** RecordIO as docs/recordio.md defines it, decoded from the whole stream at once. */
 function modelDecode(stream: Buffer, maxRecordBytes: number): ModelResult {
   const records: Buffer[] = [];
@@ -33,11 +42,11 @@ function modelDecode(stream: Buffer, maxRecordBytes: number): ModelResult {
       const byte = stream[i] as number;
       if (byte < 0x30 || byte > 0x39) return { records, errorAt: i, idle: false };
       if (++digits > MAX_HEADER_DIGITS) return { records, errorAt: i, idle: false };
+      if (Number(stream.subarray(at, i + 1).toString("latin1")) > maxRecordBytes) return { records, errorAt: i, idle: false };
     }
     if (i === stream.length) return { records, idle: false }; // inside a length prefix
     if (digits === 0) return { records, errorAt: i, idle: false };
     const length = Number(stream.subarray(at, i).toString("latin1"));
-    if (length > maxRecordBytes) return { records, errorAt: i, idle: false };
     const start = i + 1;
     if (start + length > stream.length) return { records, idle: false };
     records.push(stream.subarray(start, start + length));
@@ -157,10 +166,12 @@ test("garbage after good records: every good record is still delivered, then Rec
 test("a record longer than the limit is rejected at its length prefix, before any of its body is buffered", () => {
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 1024 }), fc.integer({ min: 1, max: 10 ** 12 }), cuts, (maxRecordBytes, excess, points) => {
-      const header = Buffer.from(`${maxRecordBytes + excess}\n`);
-      // Only the prefix arrives (as an agent would send it before a huge body): the decoder must not wait for more.
+      const length = String(maxRecordBytes + excess);
+      const header = Buffer.from(`${length}\n`);
+      // Only the prefix arrives (as an agent would send it before a huge body): the decoder must not wait for more,
+      // not even for the newline: the digit that makes the length too long is enough.
       const seen = feed(new RecordIODecoder({ maxRecordBytes }), chunksOf(header, points));
-      assert.equal(seen.threwAt, chunkIndexOf(chunksOf(header, points), header.length - 1));
+      assert.equal(seen.threwAt, chunkIndexOf(chunksOf(header, points), firstOverflow(length, maxRecordBytes) as number));
       assert.deepStrictEqual(seen.records, []);
     }),
     fuzzParameters(300),
@@ -172,7 +183,9 @@ test("a length prefix that never ends is rejected once it is longer than any val
     fc.property(fc.integer({ min: MAX_HEADER_DIGITS + 1, max: 4096 }), cuts, (digits, points) => {
       const chunks = chunksOf(Buffer.alloc(digits, "7"), points);
       const seen = feed(new RecordIODecoder(), chunks);
-      assert.equal(seen.threwAt, chunkIndexOf(chunks, MAX_HEADER_DIGITS));
+      // Whichever comes first: a length beyond the default limit, or more digits than any length has.
+      const rejectedAt = Math.min(firstOverflow("7".repeat(digits), MAX_RECORD_BYTES) ?? Infinity, MAX_HEADER_DIGITS);
+      assert.equal(seen.threwAt, chunkIndexOf(chunks, rejectedAt));
     }),
     fuzzParameters(200),
   );
