@@ -61,6 +61,11 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
   const hookLabels = new Map<string, Map<string, string>>();
   for (const label of task.labels?.labels ?? []) {
     if (!label.key.startsWith(LABEL_PREFIX)) continue;
+    // Berth's label values end up in argv, environments and URLs, all C strings: a NUL byte is never meaningful.
+    if (label.value?.includes("\0")) {
+      problems.push(`label ${label.key} contains a NUL byte`);
+      continue;
+    }
     const hookMatch = HOOK_LABEL.exec(label.key);
     if (hookMatch) {
       const [, name, field] = hookMatch as unknown as [string, string, string];
@@ -255,6 +260,10 @@ function readExecHooks(hookLabels: ReadonlyMap<string, ReadonlyMap<string, strin
     }
     if (!Array.isArray(argv) || argv.length === 0 || !argv.every((word) => typeof word === "string")) {
       problems.push(`${where}.exec must be a JSON array of strings (program and arguments; no shell), e.g. ["/opt/hooks/warm-up", "--fast"]`);
+      continue;
+    }
+    if (argv.some((word: string) => word.includes("\0"))) {
+      problems.push(`${where}.exec contains a NUL byte (JSON \\u0000): no program or argument can hold one`);
       continue;
     }
     const phases = (fields.get("phases") ?? "").split(",").map((p) => p.trim()).filter((p) => p !== "");

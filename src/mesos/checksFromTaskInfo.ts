@@ -3,6 +3,7 @@
 // non-negative numbers, scheme http|https, path starting with "/"); every problem is reported.
 import { MESOS_CHECK_DEFAULTS, MESOS_HEALTH_DEFAULTS, validateCheckSpec, type CheckSpec, type HealthCheckSpec, type Probe } from "../core/health/index.js";
 import type { CommandSpec } from "../core/taskSpec.js";
+import { addCommandVariables } from "./commandVariables.js";
 import type { CheckInfo, CommandInfo, HealthCheck } from "./types.js";
 
 export interface CheckContext {
@@ -33,8 +34,12 @@ function commandProbe(info: CommandInfo | undefined, where: string, context: Che
     }
     command = { kind: "argv", file: info.value, args: (info.arguments ?? []).slice(1) };
   }
+  // execve takes C strings: a NUL byte would make every run of the check throw instead of running it.
+  for (const [at, value] of [[`${where}.value`, info.value], [`${where}.user`, info.user], ...(info.arguments ?? []).map((arg, i) => [`${where}.arguments[${i}]`, arg])]) {
+    if (value?.includes("\0")) problems.push(`${at} contains a NUL byte`);
+  }
   const env = { ...context.env };
-  for (const variable of info.environment?.variables ?? []) if (variable.type !== "SECRET") env[variable.name] = variable.value ?? "";
+  addCommandVariables(env, info.environment?.variables ?? [], `${where}.environment.variables`, problems);
   const user = info.user ?? context.user;
   return { kind: "command", command, env, cwd: context.cwd, ...(user ? { user } : {}) };
 }

@@ -104,3 +104,34 @@ test("an app definition whose args name no program is not a command", () => {
   assert.equal(result.ok, false);
   assert.match(result.ok ? "" : result.problems.join(), /TaskInfo\.data is not a Marathon app definition/);
 });
+
+test("a COMMAND check's command and variables are held to the task's rules: bad names, NUL bytes, SECRETs are problems", () => {
+  const result = taskInfoToSpec(
+    task({
+      command: { value: "sleep 10" },
+      health_check: {
+        type: "COMMAND",
+        command: {
+          value: "test -e ready\0",
+          environment: { variables: [{ name: "" }, { name: "A=B", value: "x" }, { name: "OK", value: "a\0b" }, { name: "S", type: "SECRET" }, { name: "__proto__", value: "kept" }] },
+        },
+      },
+      labels: { labels: [{ key: "berth.hook.warm.exec", value: JSON.stringify(["/bin/echo", "a\0b"]) }, { key: "berth.hook.warm.phases", value: "prestart" }, { key: "berth.drain-seconds", value: "1\0" }] },
+    }),
+    context,
+  );
+  assert.equal(result.ok, false);
+  const problems = result.ok ? [] : result.problems;
+  for (const expected of [
+    /health_check\.command\.value contains a NUL byte/,
+    /variables\[0\]\.name "" is not a valid variable name/,
+    /variables\[1\]\.name "A=B" is not a valid variable name/,
+    /variables\[2\] \("OK"\) contains a NUL byte/,
+    /variables\[3\] \("S"\) is a SECRET variable/,
+    /berth\.hook\.warm\.exec contains a NUL byte/,
+    /label berth\.drain-seconds contains a NUL byte/,
+  ]) {
+    assert.ok(problems.some((p) => expected.test(p)), `${expected} in ${problems.join("; ")}`);
+  }
+  assert.equal(problems.some((p) => p.includes("__proto__")), false, "a variable named __proto__ is fine");
+});

@@ -9,6 +9,7 @@ import { hookList } from "../hooks/hookList.js";
 import type { CommandSpec, TaskSpec } from "../core/taskSpec.js";
 import { readBerthLabels } from "./berthLabels.js";
 import { checkInfoToSpec, healthCheckToSpec } from "./checksFromTaskInfo.js";
+import { addCommandVariables } from "./commandVariables.js";
 import { BERTH_VARIABLE_PREFIX, EXECUTOR_ONLY_VARIABLES } from "./executorConfig.js";
 import type { CommandInfo, ExecutorInfo, TaskInfo } from "./types.js";
 
@@ -111,24 +112,7 @@ export function taskEnvironment(executorEnv: Readonly<Record<string, string | un
     if (value === undefined || EXECUTOR_ONLY_VARIABLES.includes(name) || name.startsWith(BERTH_VARIABLE_PREFIX)) continue;
     set(name, value);
   }
-  for (const [i, variable] of (task.command?.environment?.variables ?? []).entries()) {
-    const where = `TaskInfo.command.environment.variables[${i}]`;
-    if (!variable.name || variable.name.includes("=") || variable.name.includes("\0")) {
-      problems.push(`${where}.name ${JSON.stringify(variable.name)} is not a valid variable name`);
-      continue;
-    }
-    // SECRET variables are resolved by the agent's secret resolver, which a custom executor does not have.
-    if (variable.type === "SECRET") {
-      problems.push(`${where} (${variable.name}) is a SECRET variable, which Berth cannot resolve`);
-      continue;
-    }
-    const value = variable.value ?? "";
-    if (value.includes("\0")) {
-      problems.push(`${where} (${variable.name}) contains a NUL byte`);
-      continue;
-    }
-    set(variable.name, value);
-  }
+  addCommandVariables(env, task.command?.environment?.variables ?? [], "TaskInfo.command.environment.variables", problems);
   return env;
 }
 
