@@ -77,6 +77,16 @@ function checkStatusInfo(status: CheckStatus): CheckStatusInfo {
   }
 }
 
+/**
+ * Problems quote what the framework sent: a megabyte variable name must not become a megabyte status message (the
+ * agent stores and forwards every update). The first problems are the useful ones; the log has them all.
+ */
+const MAX_STATUS_MESSAGE_CHARS = 4_096;
+
+function cut(message: string): string {
+  return message.length <= MAX_STATUS_MESSAGE_CHARS ? message : `${message.slice(0, MAX_STATUS_MESSAGE_CHARS)}… (${message.length - MAX_STATUS_MESSAGE_CHARS} more characters in the executor's log)`;
+}
+
 export class MesosExecutor {
   readonly #config: ExecutorConfig;
   readonly #env: Readonly<Record<string, string | undefined>>;
@@ -130,6 +140,7 @@ export class MesosExecutor {
         this.#subscription?.close();
         this.#connection.close();
         this.#ackTimer?.clear();
+        this.#log.log(code === 0 ? "info" : "warn", "executor exiting", { code });
         resolve(code);
       };
     });
@@ -309,7 +320,7 @@ export class MesosExecutor {
     for (const { entry, result } of launches) {
       if (!result.ok) {
         this.#log.log("error", "invalid task", { task: entry.info.task_id.value, problems: result.problems.join("; ") });
-        this.#update(entry, "TASK_ERROR", { message: `Invalid task: ${result.problems.join("; ")}`, reason: members ? "REASON_TASK_GROUP_INVALID" : "REASON_TASK_INVALID" });
+        this.#update(entry, "TASK_ERROR", { message: cut(`Invalid task: ${result.problems.join("; ")}`), reason: members ? "REASON_TASK_GROUP_INVALID" : "REASON_TASK_INVALID" });
       } else if (invalid.length > 0) {
         this.#update(entry, "TASK_ERROR", { message: `Task not started: its task group has invalid tasks (${invalid.join(", ")})`, reason: "REASON_TASK_GROUP_INVALID" });
       } else {

@@ -119,6 +119,21 @@ describe("a LAUNCH without a command: TASK_ERROR saying where Berth looked, then
     ));
 });
 
+describe("a TaskInfo whose problems quote a huge value", () => {
+  test("the TASK_ERROR message is cut at 4 KiB (the agent stores and forwards every update); the log has it all", () =>
+    withBerth({}, async ({ executor }) => {
+      // A huge name is quoted cut; thousands of bad names still make thousands of problems.
+      const variables = [{ name: `X=${"y".repeat(256 * 1024)}`, value: "v" }, ...Array.from({ length: 3_000 }, (_, i) => ({ name: `BAD=${i}`, value: "v" }))];
+      executor.launch({ task_id: { value: "huge" }, command: { value: "true", environment: { variables } } });
+      const error = await executor.waitForUpdate((s) => s.task_id.value === "huge", LONG);
+      assert.equal(error.state, "TASK_ERROR");
+      assert.match(error.message ?? "", /^Invalid task: TaskInfo\.command\.environment\.variables\[0\]\.name "X=yyy/);
+      assert.ok((error.message ?? "").length < 4_200, `a message of ${(error.message ?? "").length} characters`);
+      const exit = await executor.waitForExit(LONG);
+      assert.deepEqual([exit.code, exit.signal], [0, null], stderrOf(executor).slice(0, 2_000));
+    }));
+});
+
 describe("events for tasks the executor does not have (injected raw by a faulty front of our agent simulator)", () => {
   for (const encoding of ENCODINGS) {
     test(`KILL for a task never launched: TASK_KILLED with REASON_TASK_UNKNOWN, the real task keeps running (${encoding})`, () =>
