@@ -116,10 +116,6 @@ function portCountOf(task: TaskInfo): number {
   return Math.min(count, 1000);
 }
 
-// Enable once the label validation of issue 6 item 5 is merged (the checks helper's berthLabels.ts): today a seconds
-// value whose milliseconds overflow (drain 1e306 → Infinity) and readiness times pass without a problem.
-const ITEM_5 = "issue 6 item 5: label validation (checks helper) — enable after merging";
-
 test("a value out of its range is a problem that names the label (or its group, when the group is invalid anyway)", () => {
   fc.assert(
     fc.property(anyLabels, portsOfTask, (labels, ports) => {
