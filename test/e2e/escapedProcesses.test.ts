@@ -100,7 +100,9 @@ describe("escaped processes: TaskRunner", () => {
         assert.equal(mechanismOf(logs), mode === "auto" && cgroupExpected ? "cgroup" : "marker");
       });
 
-      it("killed while it double-forks, every process still gets the stop signal (none waits for SIGKILL)", { skip: mode === "auto" && cgroupExpected ? false : "exact with a cgroup only (frozen while signalled); the marker is best effort" }, async () => {
+      // Exact with a cgroup only (frozen while signalled): the marker's scan can miss a daemon born in the same tick,
+      // so the marker mode makes no such promise and has no such test (README: best effort).
+      if (mode === "auto") it("killed while it double-forks, every process still gets the stop signal (none waits for SIGKILL)", { skip: cgroupExpected ? false : "no cgroup v2 group can be made on this machine" }, async () => {
         // Kills land at different moments of the double fork: while the middle process setsids, forks, exits. A
         // process that leaves the group or is born outside it while the kill scans /proc must not be missed.
         for (let round = 0; round < 60; round++) {
