@@ -13,7 +13,7 @@ const FAMILY = 'sleep 60 & echo "$$ $!" > pids; wait';
 
 async function familyPids(sandbox: string): Promise<number[]> {
   const path = join(sandbox, "pids");
-  const text = await waitFor(() => existsSync(path) && readFileSync(path, "utf8").includes(" ") && readFileSync(path, "utf8"), { what: "the pids file" });
+  const text = await waitFor(() => existsSync(path) && /^\d+ \d+\n$/.test(readFileSync(path, "utf8")) && readFileSync(path, "utf8"), { what: "the pids file, complete" });
   return text.trim().split(" ").map(Number);
 }
 

@@ -6,7 +6,7 @@ import { get as httpsGet } from "node:https";
 import { after, before, describe, it } from "node:test";
 import { MarkerDir } from "../../../test/helpers/fixtures.js";
 import { checkEachTest, LeftoverGuard } from "../../../test/helpers/leftovers.js";
-import { waitFor, withTimeout } from "../../../test/helpers/waitFor.js";
+import { withTimeout } from "../../../test/helpers/waitFor.js";
 import type { Probe } from "./checkSpec.js";
 import { MAX_REDIRECTS } from "./probeHttp.js";
 import { runProbe } from "./runProbe.js";
@@ -312,10 +312,10 @@ describe("runProbe COMMAND", () => {
     const controller = new AbortController();
     const run = runProbe(command("echo $$ > pgid; exec sleep 60"), { signal: controller.signal });
     // Cancel once the command is running (its marker exists).
-    await waitFor(() => markers.exists("pgid") && readFileSync(markers.file("pgid"), "utf8").trim() !== "", { what: "the command to start" });
+    const [pgid] = await markers.pids("pgid", { what: "the command to start" });
     controller.abort();
     await assert.rejects(settled(run), { name: "AbortError" });
-    guard.watchGroup(Number(readFileSync(markers.file("pgid"), "utf8")));
+    guard.watchGroup(pgid as number);
     assert.deepEqual(guard.find(), []);
   });
 });
