@@ -138,6 +138,40 @@ describe("ProcessTree with a containment", () => {
   }
 });
 
+describe("signalGroup with a cgroup that is slow to report frozen", () => {
+  it("thaws the group anyway, so that the stop signal is handled (not held pending until SIGKILL)", async (t) => {
+    const handle = await spawnGroup(
+      { kind: "argv", file: "/bin/sh", args: [fixture("exits-later-on-sigterm.sh"), "0"] },
+      { env: markers.env(), cwd: markers.path, stdout: "ignore", stderr: "ignore", contain: { label: "slow-freeze", mode: "auto" } },
+    );
+    guard.watchGroup(handle.pid);
+    const containment = handle.containment!;
+    if (containment.mechanism !== "cgroup") {
+      t.skip(`no cgroup v2 group can be made here: ${containment.fallbackReason ?? "unknown"}`);
+      signalGroup(handle.pid, "SIGKILL");
+      await gone(waitGroupGone(handle.pid));
+      containment.release();
+      return;
+    }
+    await markers.pids("ready");
+    // The kernel freezes the group, but reports it after the freezer's budget (as under load): freeze() says false.
+    const slowFreezer = {
+      members: (candidates: Parameters<typeof containment.members>[0]) => containment.members(candidates),
+      killAll: () => containment.killAll(),
+      freeze: () => {
+        containment.freeze();
+        return false;
+      },
+      thaw: () => containment.thaw(),
+    };
+    const tree = new ProcessTree(handle.pid, slowFreezer);
+    signalGroup(tree, "SIGTERM");
+    await gone(waitGroupGone(tree));
+    assert.ok(markers.exists("term"), "the task handled SIGTERM");
+    assert.equal(containment.release(), true);
+  });
+});
+
 describe("signalGroup and waitGroupGone", () => {
   it("signals every member, and waits until none is left", async () => {
     const handle = await start("spawns-grandchild.sh");

@@ -26,11 +26,14 @@ export function signalGroup(target: GroupTarget, signal: NodeJS.Signals): ProcSt
   const tree = treeOf(target);
   // A stop signal to a frozen cgroup reaches exactly what exists: nothing forks or leaves its session between the
   // scan and the kill. SIGKILL needs no freeze (cgroup.kill).
-  const frozen = signal !== "SIGKILL" && (tree.extra?.freeze?.() ?? false);
+  const freezing = signal !== "SIGKILL" && tree.extra?.freeze !== undefined;
+  const frozen = freezing && (tree.extra?.freeze?.() ?? false);
   try {
     return signalOnce(tree, signal, frozen);
   } finally {
-    if (frozen) tree.extra?.thaw?.();
+    // Thawed even when it did not report frozen in time: the freeze goes on in the kernel, and a group left frozen
+    // would hold its stop signal pending until SIGKILL (seen under load: a whole grace waited out).
+    if (freezing) tree.extra?.thaw?.();
   }
 }
 
