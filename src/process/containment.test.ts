@@ -5,17 +5,9 @@ import { describe, it } from "node:test";
 import { withTimeout } from "../../test/helpers/waitFor.js";
 import { Containment } from "./containment.js";
 import { MARKER_VARIABLE } from "./envMarker.js";
-import { ownCgroupDirectory } from "./taskCgroup.js";
+import { cgroupAvailable } from "../../test/helpers/cgroupAvailable.js";
 
-const cgroupUsable = ((): boolean => {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    ownCgroupDirectory();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const cgroupUsable = cgroupAvailable;
 
 /** Runs `sh -c 'cat /proc/self/cgroup; printenv MARKER'` through the containment; returns its output. */
 async function probe(containment: Containment): Promise<string> {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { waitFor, withTimeout } from "../../test/helpers/waitFor.js";
 import { cgroupDirectory, ownCgroupDirectory, parseCgroup2Mounts, parseUnifiedCgroupPath, TaskCgroup } from "./taskCgroup.js";
+import { cgroupAvailable } from "../../test/helpers/cgroupAvailable.js";
 
 const MOUNTINFO = [
   "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755",
@@ -39,15 +40,7 @@ describe("finding this process's cgroup v2 directory", () => {
   });
 });
 
-const usable = ((): boolean => {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    ownCgroupDirectory();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const usable = cgroupAvailable;
 
 describe("TaskCgroup", { skip: usable ? false : "needs root and a writable cgroup2 mount" }, () => {
   it("starts a child inside the group, brings Berth back, finds the child's descendants, kills them all, is removed", async () => {

@@ -14,26 +14,18 @@ import { createLogger } from "../../src/logger.js";
 import type { ContainmentMode } from "../../src/process/containment.js";
 import { isLive, readProcStat } from "../../src/process/procStat.js";
 import { ProcessTree } from "../../src/process/processTree.js";
-import { ownCgroupDirectory } from "../../src/process/taskCgroup.js";
-import { BERTH_MAIN, killPolicy, shellTask, statesOf, TAG_VARIABLE, taggedProcesses, withBerth } from "../helpers/berthHarness.js";
+import { BERTH_MAIN, killPolicy, killTagged, shellTask, statesOf, TAG_VARIABLE, taggedProcesses, withBerth } from "../helpers/berthHarness.js";
 import { fixture, fixtureCommand, LONG_GRACE_MS, MarkerDir, markerTaskSpec } from "../helpers/fixtures.js";
 import { checkEachTest, LeftoverGuard } from "../helpers/leftovers.js";
 import { waitFor, withTimeout } from "../helpers/waitFor.js";
+import { cgroupAvailable } from "../helpers/cgroupAvailable.js";
 
 const guard = new LeftoverGuard();
 let markers: MarkerDir;
 
 const isRoot = process.getuid?.() === 0;
 /** Whether this machine lets Berth (as this user) make a cgroup: then "auto" must pick it. */
-const cgroupExpected = ((): boolean => {
-  if (!isRoot) return false;
-  try {
-    ownCgroupDirectory();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const cgroupExpected = cgroupAvailable;
 
 const alive = (pid: number): boolean => {
   const stat = readProcStat(pid);
@@ -197,13 +189,7 @@ describe("escaped processes: berth run", () => {
       return { stderr, code };
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      for (const line of taggedProcesses(tag)) {
-        try {
-          process.kill(Number(line.split(" ")[0]), "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
+      killTagged(tag);
       m.remove();
     }
   }

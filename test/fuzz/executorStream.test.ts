@@ -17,7 +17,7 @@ import fc from "fast-check";
 import { encodeEvent, type Encoding } from "../../src/mesos/codec.js";
 import { encodeRecord } from "../../src/mesos/recordio.js";
 import type { Event } from "../../src/mesos/types.js";
-import { BERTH_MAIN, TAG_VARIABLE, taggedProcesses } from "../helpers/berthHarness.js";
+import { BERTH_MAIN, killTagged, TAG_VARIABLE, taggedProcesses } from "../helpers/berthHarness.js";
 import { withTimeout } from "../helpers/waitFor.js";
 import { fuzzParameters } from "./fuzzParameters.js";
 import { plausibleLabels } from "./berthLabelArbitrary.js";
@@ -140,13 +140,7 @@ async function runExecutor(agent: StreamingAgent, encoding: Encoding, checkpoint
   } finally {
     // Whatever the outcome, nothing of this run may outlive it.
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    for (const line of taggedProcesses(tag)) {
-      try {
-        process.kill(Number(line.split(" ")[0]), "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    killTagged(tag);
     rmSync(sandbox, { recursive: true, force: true });
   }
 }

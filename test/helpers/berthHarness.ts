@@ -17,6 +17,17 @@ export const BERTH_EXECUTOR = join(repoRoot, "bin", "berth-executor");
 // Not BERTH_*: Berth keeps its own variables out of tasks, and the tag must reach them.
 export const TAG_VARIABLE = "E2E_RUN_TAG";
 
+/** SIGKILLs every live process whose environment carries `tag` (cleanup after a failed test). */
+export function killTagged(tag: string): void {
+  for (const line of taggedProcesses(tag)) {
+    try {
+      process.kill(Number(line.split(" ")[0]), "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** Live (non-zombie) processes whose environment carries `tag`. */
 export function taggedProcesses(tag: string): string[] {
   const needle = Buffer.from(`${TAG_VARIABLE}=${tag}\0`);
