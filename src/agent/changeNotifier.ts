@@ -1,6 +1,7 @@
 // Deadline-bounded waiting on agent state: every recorded change calls notify(), and each waiter re-runs its
 // probe. No polling, no sleeps.
 import { AgentError } from "./agentError.js";
+import { setLongTimeout } from "../time/longTimer.js";
 
 export interface WaitOptions {
   /** Default 10 s. */
@@ -35,7 +36,7 @@ export class ChangeNotifier {
     return new Promise<T>((resolve, reject) => {
       const done = (): void => {
         this.#listeners.delete(check);
-        clearTimeout(timer);
+        timer.clear();
         signal?.removeEventListener("abort", onAbort);
       };
       const check = (): void => {
@@ -59,7 +60,7 @@ export class ChangeNotifier {
         done();
         reject(new AgentError("AGENT_ABORTED", `aborted while waiting for ${what}; seen: ${seen()}`, { cause: signal?.reason }));
       };
-      const timer = setTimeout(() => {
+      const timer = setLongTimeout(() => {
         done();
         reject(new AgentError("AGENT_WAIT_TIMEOUT", `timed out after ${timeoutMs} ms waiting for ${what}; seen: ${seen()}`));
       }, timeoutMs);

@@ -12,6 +12,7 @@ import { AppDefinitionError, marathonTaskInfo, parseMarathonApp } from "../dev/m
 import { LineSplitter } from "../logs/lineSplitter.js";
 import { isTerminalState, type TaskStatus } from "../mesos/types.js";
 import { freePort } from "../dev/freePort.js";
+import { setLongTimeout } from "../time/longTimer.js";
 
 export interface DevOptions {
   encoding: string;
@@ -122,7 +123,7 @@ export async function devCommand(appPath: string, { encoding, stopAfter }: DevOp
     const stopTimer =
       stopAfterMs === undefined
         ? undefined
-        : setTimeout(() => {
+        : setLongTimeout(() => {
             out(`${elapsed()}  --stop-after ${stopAfter}: killing the task gracefully`);
             killRequested = true;
             executor.kill(taskId);
@@ -138,7 +139,7 @@ export async function devCommand(appPath: string, { encoding, stopAfter }: DevOp
       // A kill we asked for is a success; anything else that is not TASK_FINISHED is not.
       exitCode = last.state === "TASK_FINISHED" || (last.state === "TASK_KILLED" && killRequested) ? 0 : 1;
     } finally {
-      if (stopTimer) clearTimeout(stopTimer);
+      stopTimer?.clear();
       process.off("SIGINT", onInterrupt);
       process.off("SIGTERM", onInterrupt);
     }

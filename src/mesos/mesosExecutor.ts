@@ -233,13 +233,17 @@ export class MesosExecutor {
 
   /** HEARTBEAT calls while subscribed; the agent answers 202 and they keep idle connections from being dropped. */
   #startHeartbeats(scope: AbortSignal): void {
-    const timer = setInterval(() => {
+    // Re-armed after each beat rather than setInterval, which fires every millisecond above 2^31-1 ms.
+    let timer: LongTimer | undefined;
+    const beat = (): void => {
+      if (scope.aborted) return;
       this.#connection.send({ ...this.#baseCall(), type: "HEARTBEAT" }, scope).catch((error: unknown) => {
         this.#log.log("warn", "heartbeat call failed", { error: (error as Error).message });
       });
-    }, this.#config.heartbeatIntervalMs);
-    timer.unref();
-    scope.addEventListener("abort", () => clearInterval(timer), { once: true });
+      timer = setLongTimeout(beat, this.#config.heartbeatIntervalMs).unref();
+    };
+    timer = setLongTimeout(beat, this.#config.heartbeatIntervalMs).unref();
+    scope.addEventListener("abort", () => timer?.clear(), { once: true });
   }
 
   // ── events ──────────────────────────────────────────────────────────────────

@@ -55,6 +55,16 @@ describe("berth executor protocol on the local agent simulator", () => {
     }));
 });
 
+describe("berth executor with a heartbeat interval beyond 2^31-1 ms", () => {
+  test("BERTH_HEARTBEAT_INTERVAL=30days sends no HEARTBEAT during a short task (setInterval would send one every ms)", () =>
+    withBerth({ launch: { env: { BERTH_HEARTBEAT_INTERVAL: "30days" } } }, async ({ executor }) => {
+      executor.launch(shellTask("t", "sleep 0.3"));
+      await executor.waitForUpdate((s) => s.state === "TASK_FINISHED", { timeoutMs: 20_000 });
+      await executor.waitForExit({ timeoutMs: 20_000 });
+      assert.deepEqual(executor.calls.filter((c) => c.call?.type === "HEARTBEAT"), []);
+    }));
+});
+
 describe("berth executor task groups on the local agent simulator", () => {
   test("a task of the group that fails takes the others down (as the Mesos default executor)", () =>
     withBerth({}, async ({ executor }) => {
