@@ -139,7 +139,69 @@ describe("readBerthLabels: drain, stop signal and hooks", () => {
       const { settings, problems } = read({ "berth.hook.warm.exec": '["/bin/true"]', "berth.hook.warm.phases": "healthy", "berth.hook.warm.timeout-seconds": value });
       assert.equal(problems.length, 1, `${value}: ${JSON.stringify(problems)}`);
       assert.match(problems[0]!, /^labels berth\.hook\.warm/);
-      assert.deepEqual(settings.execHooks, []);
+      assert.deepEqual(settings.hooks, []);
+    }
+  });
+});
+
+describe("readBerthLabels: http and sleep hooks", () => {
+  it("an http hook: URL placeholders from the task, method, headers, body, expected statuses; order of first label kept", () => {
+    const { settings, problems } = read(
+      {
+        "berth.hook.sleepy.sleep-seconds": "2",
+        "berth.hook.sleepy.phases": "preKill",
+        "berth.hook.notify.http": "http://127.0.0.1:{port:admin}/hooks/{phase}?task={taskId}&main={port}",
+        "berth.hook.notify.phases": "healthy,preKill",
+        "berth.hook.notify.method": "POST",
+        "berth.hook.notify.headers": '{"X-Token": "abc"}',
+        "berth.hook.notify.body": "{}",
+        "berth.hook.notify.expect-status": "200-299,409",
+      },
+      [
+        { number: 8080, name: "http" },
+        { number: 9090, name: "admin" },
+      ],
+    );
+    assert.deepEqual(problems, []);
+    assert.deepEqual(settings.hooks, [
+      { kind: "sleep", options: { name: "sleepy", phases: ["preKill"], sleepMs: 2_000 } },
+      {
+        kind: "http",
+        options: {
+          name: "notify",
+          phases: ["healthy", "preKill"],
+          method: "POST",
+          url: "http://127.0.0.1:9090/hooks/{phase}?task=t.1&main=8080",
+          headers: { "X-Token": "abc" },
+          expectStatus: [
+            [200, 299],
+            [409, 409],
+          ],
+          body: "{}",
+        },
+      },
+    ]);
+  });
+
+  it("each bad hook label is a problem naming it; nothing is built from it", () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ "berth.hook.a.phases": "stop" }, /berth\.hook\.a needs exactly one of \.exec, \.http, \.sleep-seconds$/],
+      [{ "berth.hook.a.exec": '["true"]', "berth.hook.a.sleep-seconds": "1", "berth.hook.a.phases": "stop" }, /needs exactly one .*\(has \.exec, \.sleep-seconds\)/],
+      [{ "berth.hook.a.exec": '["true"]', "berth.hook.a.method": "POST", "berth.hook.a.phases": "stop" }, /berth\.hook\.a\.method only go with labels berth\.hook\.a\.http/],
+      [{ "berth.hook.a.http": "http://x/{port:nope}", "berth.hook.a.phases": "stop" }, /no usable port "nope" for \{port:nope\}/],
+      [{ "berth.hook.a.http": "http://x/{secret}", "berth.hook.a.phases": "stop" }, /unknown placeholder \{secret\}/],
+      [{ "berth.hook.a.http": "ftp://x/", "berth.hook.a.phases": "stop" }, /url must be http or https/],
+      [{ "berth.hook.a.http": "http://x/", "berth.hook.a.headers": '{"X": "a\\r\\nY: b"}', "berth.hook.a.phases": "stop" }, /header X must be one line of text/],
+      [{ "berth.hook.a.http": "http://x/", "berth.hook.a.headers": "[1]", "berth.hook.a.phases": "stop" }, /headers must be a JSON object of strings/],
+      [{ "berth.hook.a.http": "http://x/", "berth.hook.a.expect-status": "2xx", "berth.hook.a.phases": "stop" }, /expect-status must list statuses or ranges/],
+      [{ "berth.hook.a.sleep-seconds": "-1", "berth.hook.a.phases": "stop" }, /sleep-seconds must be a number of seconds >= 0/],
+      [{ "berth.hook.a.sleep-seconds": "40", "berth.hook.a.timeout-seconds": "30", "berth.hook.a.phases": "stop" }, /the sleep \(40 s\) must be shorter than the hook's timeout \(30 s\)/],
+    ];
+    for (const [labels, expected] of cases) {
+      const { settings, problems } = read(labels);
+      assert.equal(problems.length, 1, `${JSON.stringify(labels)}: ${JSON.stringify(problems)}`);
+      assert.match(problems[0]!, expected);
+      assert.deepEqual(settings.hooks, []);
     }
   });
 });

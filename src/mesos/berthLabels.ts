@@ -5,6 +5,8 @@ import { constants } from "node:os";
 import { validateCheckSpec, type HealthCheckSpec, type Probe } from "../core/health/index.js";
 import { PHASES, validateExecHookOptions, type ExecHookOptions } from "../hooks/execHook.js";
 import { validateGracefulHttpOptions, type GracefulHttpOptions } from "../hooks/gracefulHttpHook.js";
+import { DEFAULT_EXPECT_STATUS, parseStatusRanges, validateHttpHookOptions, type HttpHookOptions } from "../hooks/httpHook.js";
+import { validateSleepHookOptions, type SleepHookOptions } from "../hooks/sleepHook.js";
 import type { LifecyclePhase } from "../core/hook.js";
 import type { CheckContext } from "./checksFromTaskInfo.js";
 import type { TaskInfo } from "./types.js";
@@ -31,14 +33,26 @@ export const BERTH_LABELS = {
   "berth.graceful.wait-seconds": "wait after each graceful request (default 5)",
 } as const;
 
-/** External exec hooks: berth.hook.<name>.exec (JSON argv), .phases (comma list), .timeout-seconds. */
-const HOOK_LABEL = /^berth\.hook\.([a-z0-9][a-z0-9-]*)\.(exec|phases|timeout-seconds)$/;
+/**
+ * A task's own hooks: berth.hook.<name>.phases (comma list), .timeout-seconds, and one action: .exec (JSON argv),
+ * .http (URL; with .method, .headers (JSON object), .body, .expect-status) or .sleep-seconds.
+ */
+const HOOK_FIELDS = ["exec", "phases", "timeout-seconds", "http", "method", "headers", "body", "expect-status", "sleep-seconds"] as const;
+const HOOK_LABEL = new RegExp(`^berth\\.hook\\.([a-z0-9][a-z0-9-]*)\\.(${HOOK_FIELDS.join("|")})$`);
+const HOOK_ACTIONS = ["exec", "http", "sleep-seconds"] as const;
+const HTTP_ONLY_FIELDS = ["method", "headers", "body", "expect-status"] as const;
+
+/** A hook from labels, in the order its labels first appear. */
+export type LabelHook =
+  | { readonly kind: "exec"; readonly options: ExecHookOptions }
+  | { readonly kind: "http"; readonly options: HttpHookOptions }
+  | { readonly kind: "sleep"; readonly options: SleepHookOptions };
 
 export type ReadinessSpec = HealthCheckSpec & { successThreshold: number };
 
 export interface BerthLabelSettings {
-  /** External exec hooks, in the order their labels first appear. */
-  execHooks: ExecHookOptions[];
+  /** The task's own hooks (exec, http, sleep), in the order their labels first appear. */
+  hooks: LabelHook[];
   stopSignal: NodeJS.Signals;
   drainMs: number;
   readiness?: ReadinessSpec;
@@ -74,7 +88,7 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
       continue;
     }
     if (!(label.key in BERTH_LABELS)) {
-      problems.push(`label ${label.key} is not a Berth label (known: ${Object.keys(BERTH_LABELS).join(", ")}, berth.hook.<name>.exec|phases|timeout-seconds)`);
+      problems.push(`label ${label.key} is not a Berth label (known: ${Object.keys(BERTH_LABELS).join(", ")}, berth.hook.<name>.${HOOK_FIELDS.join("|")})`);
       continue;
     }
     labels.set(label.key, label.value ?? "");
@@ -142,8 +156,8 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
     return port.number;
   };
   const graceful = readGraceful(labels, problems, millis, portOf);
-  const execHooks = readExecHooks(hookLabels, problems);
-  const base = { execHooks, stopSignal, drainMs, ...(graceful ? { graceful } : {}) };
+  const hooks = readLabelHooks(hookLabels, problems, { taskId: task.task_id.value, ports: taskPorts(task) });
+  const base = { hooks, stopSignal, drainMs, ...(graceful ? { graceful } : {}) };
   const readiness = readReadiness(labels, problems, { number, millis, portOf }, context);
   return readiness ? { ...base, readiness } : base;
 }
@@ -248,22 +262,23 @@ function readGraceful(labels: ReadonlyMap<string, string>, problems: string[], m
   return options;
 }
 
-function readExecHooks(hookLabels: ReadonlyMap<string, ReadonlyMap<string, string>>, problems: string[]): ExecHookOptions[] {
-  const hooks: ExecHookOptions[] = [];
+interface HookUrlContext {
+  readonly taskId: string;
+  readonly ports: readonly { number: number; name?: string }[];
+}
+
+function readLabelHooks(hookLabels: ReadonlyMap<string, ReadonlyMap<string, string>>, problems: string[], urlContext: HookUrlContext): LabelHook[] {
+  const hooks: LabelHook[] = [];
   for (const [name, fields] of hookLabels) {
     const where = `labels berth.hook.${name}`;
-    let argv: unknown;
-    try {
-      argv = JSON.parse(fields.get("exec") ?? "null");
-    } catch {
-      argv = undefined;
-    }
-    if (!Array.isArray(argv) || argv.length === 0 || !argv.every((word) => typeof word === "string")) {
-      problems.push(`${where}.exec must be a JSON array of strings (program and arguments; no shell), e.g. ["/opt/hooks/warm-up", "--fast"]`);
+    const actions = HOOK_ACTIONS.filter((action) => fields.has(action));
+    if (actions.length !== 1) {
+      problems.push(`${where} needs exactly one of .exec, .http, .sleep-seconds${actions.length > 1 ? ` (has ${actions.map((a) => `.${a}`).join(", ")})` : ""}`);
       continue;
     }
-    if (argv.some((word: string) => word.includes("\0"))) {
-      problems.push(`${where}.exec contains a NUL byte (JSON \\u0000): no program or argument can hold one`);
+    const stray = fields.has("http") ? [] : HTTP_ONLY_FIELDS.filter((field) => fields.has(field));
+    if (stray.length > 0) {
+      problems.push(`${where}.${stray.join(`, ${where}.`)} only go with ${where}.http`);
       continue;
     }
     const phases = (fields.get("phases") ?? "").split(",").map((p) => p.trim()).filter((p) => p !== "");
@@ -278,15 +293,100 @@ function readExecHooks(hookLabels: ReadonlyMap<string, ReadonlyMap<string, strin
       problems.push(`${where}.timeout-seconds must be a finite number > 0, got ${JSON.stringify(timeoutText)}`);
       continue;
     }
-    const options: ExecHookOptions = {
-      name,
-      phases: phases as LifecyclePhase[],
-      argv: argv as string[],
-      ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
-    };
-    const invalid = validateExecHookOptions(options);
-    if (invalid.length > 0) problems.push(...invalid.map((problem) => `${where}: ${problem}`));
-    else hooks.push(options);
+    const common = { name, phases: phases as LifecyclePhase[], ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}) };
+    const hook =
+      actions[0] === "exec" ? execLabelHook(fields, where, common, problems) : actions[0] === "http" ? httpLabelHook(fields, where, common, problems, urlContext) : sleepLabelHook(fields, where, common, problems);
+    if (hook) hooks.push(hook);
   }
   return hooks;
+}
+
+type CommonHookOptions = Pick<ExecHookOptions, "name" | "phases" | "timeoutMs">;
+
+function execLabelHook(fields: ReadonlyMap<string, string>, where: string, common: CommonHookOptions, problems: string[]): LabelHook | undefined {
+  let argv: unknown;
+  try {
+    argv = JSON.parse(fields.get("exec") ?? "null");
+  } catch {
+    argv = undefined;
+  }
+  if (!Array.isArray(argv) || argv.length === 0 || !argv.every((word) => typeof word === "string")) {
+    problems.push(`${where}.exec must be a JSON array of strings (program and arguments; no shell), e.g. ["/opt/hooks/warm-up", "--fast"]`);
+    return undefined;
+  }
+  if (argv.some((word: string) => word.includes("\0"))) {
+    problems.push(`${where}.exec contains a NUL byte (JSON \\u0000): no program or argument can hold one`);
+    return undefined;
+  }
+  const options: ExecHookOptions = { ...common, argv: argv as string[] };
+  const invalid = validateExecHookOptions(options);
+  if (invalid.length > 0) {
+    problems.push(...invalid.map((problem) => `${where}: ${problem}`));
+    return undefined;
+  }
+  return { kind: "exec", options };
+}
+
+/**
+ * The URL template's placeholders are filled in here, from the task: `{port}` (its first port), `{port:NAME}`,
+ * `{port:INDEX}`, `{taskId}` (URL-encoded); `{phase}` is left for each call. Anything else in braces is a problem.
+ */
+function httpLabelHook(fields: ReadonlyMap<string, string>, where: string, common: CommonHookOptions, problems: string[], { taskId, ports }: HookUrlContext): LabelHook | undefined {
+  const before = problems.length;
+  const url = (fields.get("http") ?? "").replace(/\{([^{}]*)\}/g, (whole, placeholder: string) => {
+    if (placeholder === "phase") return whole;
+    if (placeholder === "taskId") return encodeURIComponent(taskId);
+    const portMatch = /^port(?::(.+))?$/.exec(placeholder);
+    if (portMatch) {
+      const which = portMatch[1];
+      const port = which === undefined ? ports[0] : /^\d+$/.test(which) ? ports[Number(which)] : ports.find((p) => p.name === which);
+      if (port && Number.isInteger(port.number) && port.number >= 1 && port.number <= 65535) return String(port.number);
+      problems.push(`${where}.http: the task has no usable port ${which === undefined ? "at index 0" : JSON.stringify(which)} for ${whole}`);
+      return whole;
+    }
+    problems.push(`${where}.http: unknown placeholder ${whole.slice(0, 40)} (known: {port}, {port:NAME}, {port:INDEX}, {taskId}, {phase})`);
+    return whole;
+  });
+  let headers: unknown = {};
+  if (fields.has("headers")) {
+    try {
+      headers = JSON.parse(fields.get("headers") as string);
+    } catch {
+      headers = undefined;
+    }
+    if (typeof headers !== "object" || headers === null || Array.isArray(headers) || !Object.values(headers).every((v) => typeof v === "string")) {
+      problems.push(`${where}.headers must be a JSON object of strings, e.g. {"Authorization": "Bearer …"}`);
+    }
+  }
+  const statusText = fields.get("expect-status");
+  const expectStatus = statusText === undefined ? DEFAULT_EXPECT_STATUS : parseStatusRanges(statusText);
+  if (!expectStatus) problems.push(`${where}.expect-status must list statuses or ranges, e.g. 200-299,404; got ${JSON.stringify(statusText?.slice(0, 40))}`);
+  if (problems.length > before || !expectStatus) return undefined;
+  const body = fields.get("body");
+  const options: HttpHookOptions = {
+    ...common,
+    method: fields.get("method") ?? "GET",
+    url,
+    headers: headers as Record<string, string>,
+    expectStatus,
+    ...(body !== undefined ? { body } : {}),
+  };
+  const invalid = validateHttpHookOptions(options);
+  if (invalid.length > 0) {
+    problems.push(...invalid.map((problem) => `${where}: ${problem}`));
+    return undefined;
+  }
+  return { kind: "http", options };
+}
+
+function sleepLabelHook(fields: ReadonlyMap<string, string>, where: string, common: CommonHookOptions, problems: string[]): LabelHook | undefined {
+  const text = fields.get("sleep-seconds") ?? "";
+  const seconds = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : NaN;
+  const options: SleepHookOptions = { ...common, sleepMs: seconds * 1000 };
+  const invalid = Number.isNaN(seconds) ? [`sleep-seconds must be a number of seconds >= 0, got ${JSON.stringify(text.slice(0, 40))}`] : validateSleepHookOptions(options);
+  if (invalid.length > 0) {
+    problems.push(...invalid.map((problem) => `${where}: ${problem}`));
+    return undefined;
+  }
+  return { kind: "sleep", options };
 }

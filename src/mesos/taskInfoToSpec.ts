@@ -5,9 +5,11 @@
 import type { Hook } from "../core/hook.js";
 import type { LifecycleChecks } from "../core/taskLifecycle.js";
 import { execHook } from "../hooks/execHook.js";
+import { httpHook } from "../hooks/httpHook.js";
+import { sleepHook } from "../hooks/sleepHook.js";
 import { hookList } from "../hooks/hookList.js";
 import type { CommandSpec, TaskSpec } from "../core/taskSpec.js";
-import { readBerthLabels } from "./berthLabels.js";
+import { readBerthLabels, type LabelHook } from "./berthLabels.js";
 import { checkInfoToSpec, healthCheckToSpec } from "./checksFromTaskInfo.js";
 import { addCommandVariables } from "./commandVariables.js";
 import { BERTH_VARIABLE_PREFIX, EXECUTOR_ONLY_VARIABLES } from "./executorConfig.js";
@@ -171,8 +173,20 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
       stopSignal: labels.stopSignal,
     },
     checks: { ...(liveness ? { liveness } : {}), ...(labels.readiness ? { readiness: labels.readiness } : {}), ...(check ? { check } : {}) },
-    hooks: hookList({ custom: labels.execHooks.map(execHook), ...(labels.graceful ? { graceful: labels.graceful } : {}) }),
+    hooks: hookList({ custom: labels.hooks.map(labelHook), ...(labels.graceful ? { graceful: labels.graceful } : {}) }),
     drainMs: labels.drainMs,
     ...(maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs } : {}),
   };
+}
+
+/** The Hook for a hook read from labels (options already validated). */
+function labelHook(hook: LabelHook): Hook {
+  switch (hook.kind) {
+    case "exec":
+      return execHook(hook.options);
+    case "http":
+      return httpHook(hook.options);
+    case "sleep":
+      return sleepHook(hook.options);
+  }
 }

@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import type { TaskInput } from "../../src/agent/index.js";
 import { freePort } from "../../src/dev/freePort.js";
@@ -109,6 +111,47 @@ describe("berth executor exec hooks (berth.hook.* labels) on the local agent sim
       await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 20_000 });
       const log = readFileSync(join(executor.sandbox, "stderr"), "utf8");
       assert.doesNotMatch(log, /healthy hook "register" failed/);
+    }));
+
+  test("http and sleep hooks: a POST at the readiness gate and at the kill, a sleep before the stop signal", () =>
+    withBerth({}, async ({ executor, markers }) => {
+      const calls: { method: string | undefined; url: string | undefined; at: number }[] = [];
+      const registry = createServer((req, res) => {
+        calls.push({ method: req.method, url: req.url, at: Date.now() });
+        res.end();
+      });
+      await new Promise<void>((resolve) => registry.listen(0, "127.0.0.1", resolve));
+      const port = (registry.address() as AddressInfo).port;
+      try {
+        executor.launch(
+          withLabels(
+            shellTask("t", `sh ${fixture("exits-later-on-sigterm.sh")} 0`, {
+              command: { environment: { variables: Object.entries(markers.env()).map(([name, value]) => ({ name, value })) } },
+            }),
+            [
+              { key: "berth.hook.registry.http", value: `http://127.0.0.1:${port}/{phase}/{taskId}` },
+              { key: "berth.hook.registry.method", value: "POST" },
+              { key: "berth.hook.registry.phases", value: "healthy,preKill" },
+              { key: "berth.hook.linger.sleep-seconds", value: "1" },
+              { key: "berth.hook.linger.phases", value: "preKill" },
+            ],
+          ),
+        );
+        await executor.waitForUpdate((s) => s.state === "TASK_RUNNING", { timeoutMs: 20_000 });
+        await markers.pids("ready");
+        await waitFor(() => calls.length === 1, { what: "the registration at the readiness gate" });
+        executor.kill("t");
+        await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 20_000 });
+        assert.deepEqual(calls.map((c) => `${c.method} ${c.url}`), ["POST /healthy/t", "POST /preKill/t"]);
+        const signalAfterDeregistration = statSync(markers.file("term")).mtimeMs - (calls[1]?.at ?? 0);
+        assert.ok(signalAfterDeregistration >= 950, `SIGTERM ${signalAfterDeregistration} ms after the preKill request: the 1 s sleep came between`);
+        const log = readFileSync(join(executor.sandbox, "stderr"), "utf8");
+        assert.match(log, new RegExp(`POST http://127.0.0.1:${port}/preKill/t answered 200`));
+        assert.match(log, /sleeping 1 s \(preKill\)/);
+      } finally {
+        registry.closeAllConnections();
+        registry.close();
+      }
     }));
 
   test("berth.drain-seconds: the stop signal waits for the drain after the preKill hooks", () =>

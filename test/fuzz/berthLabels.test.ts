@@ -10,6 +10,8 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { validateCheckSpec } from "../../src/core/health/index.js";
 import { validateExecHookOptions } from "../../src/hooks/execHook.js";
+import { validateHttpHookOptions } from "../../src/hooks/httpHook.js";
+import { validateSleepHookOptions } from "../../src/hooks/sleepHook.js";
 import { BERTH_LABELS, readBerthLabels, type BerthLabelSettings } from "../../src/mesos/berthLabels.js";
 import type { Label, TaskInfo } from "../../src/mesos/types.js";
 import { labelArbitrary, numberText, plausibleLabels, portsOfTask } from "./berthLabelArbitrary.js";
@@ -153,7 +155,11 @@ test("accepted settings are usable: finite drain, catchable signal, graceful end
         assert.ok(graceful.path.startsWith("/") && (graceful.abortPath === undefined || graceful.abortPath.startsWith("/")));
         assert.ok(Number.isFinite(graceful.waitMs) && graceful.waitMs >= 0, `graceful waitMs ${graceful.waitMs}`);
       }
-      for (const hook of settings.execHooks) assert.deepEqual(validateExecHookOptions(hook), []);
+      for (const hook of settings.hooks) {
+        if (hook.kind === "exec") assert.deepEqual(validateExecHookOptions(hook.options), []);
+        if (hook.kind === "http") assert.deepEqual(validateHttpHookOptions(hook.options), []);
+        if (hook.kind === "sleep") assert.deepEqual(validateSleepHookOptions(hook.options), []);
+      }
     }),
     fuzzParameters(400),
   );
@@ -181,7 +187,10 @@ test("no NUL byte from a label reaches a process: exec hook argv, readiness comm
     fc.property(anyLabels, portsOfTask, (labels, ports) => {
       const { settings, problems } = read(taskWith(labels, ports));
       if (problems.length > 0) return;
-      for (const hook of settings.execHooks) assert.ok(!hook.argv.some((word) => word.includes("\0")), `exec hook ${hook.name} has a NUL byte in its argv`);
+      for (const hook of settings.hooks) {
+        if (hook.kind === "exec") assert.ok(!hook.options.argv.some((word) => word.includes("\0")), `exec hook ${hook.options.name} has a NUL byte in its argv`);
+        if (hook.kind === "http") assert.ok(Object.values(hook.options.headers ?? {}).every((v) => !/[\0\r\n]/.test(v)), `http hook ${hook.options.name}: a header value with NUL, CR or LF`);
+      }
       const probe = settings.readiness?.probe;
       if (probe?.kind === "command" && probe.command.kind === "shell") assert.ok(!probe.command.script.includes("\0"), "a readiness command with a NUL byte");
     }),
