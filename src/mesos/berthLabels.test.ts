@@ -205,3 +205,18 @@ describe("readBerthLabels: http and sleep hooks", () => {
     }
   });
 });
+
+describe("readBerthLabels: warm-up", () => {
+  it("paths, requests, port, timeout, required", () => {
+    const { settings, problems } = read({ "berth.warmup.paths": "/, /search?q=x", "berth.warmup.requests": "5", "berth.warmup.port-name": "http", "berth.warmup.required": "true" });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(settings.warmup, { port: 8080, paths: ["/", "/search?q=x"], requests: 5, requestTimeoutMs: 5_000, required: true });
+  });
+
+  it("problems name the label; settings without paths are a mistake", () => {
+    assert.match(read({ "berth.warmup.requests": "5" }).problems[0]!, /labels berth\.warmup\.requests need berth\.warmup\.paths/);
+    assert.match(read({ "berth.warmup.paths": "/", "berth.warmup.required": "yes" }).problems[0]!, /berth\.warmup\.required must be true or false/);
+    assert.match(read({ "berth.warmup.paths": "nope" }).problems[0]!, /path "nope" must start with "\/"/);
+    assert.match(read({ "berth.warmup.paths": "/", "berth.warmup.port-index": "3" }).problems[0]!, /berth\.warmup\.port-index: the task has 1 port/);
+  });
+});

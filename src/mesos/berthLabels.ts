@@ -7,6 +7,7 @@ import { PHASES, validateExecHookOptions, type ExecHookOptions } from "../hooks/
 import { validateGracefulHttpOptions, type GracefulHttpOptions } from "../hooks/gracefulHttpHook.js";
 import { DEFAULT_EXPECT_STATUS, parseStatusRanges, validateHttpHookOptions, type HttpHookOptions } from "../hooks/httpHook.js";
 import { validateSleepHookOptions, type SleepHookOptions } from "../hooks/sleepHook.js";
+import { validateWarmupOptions, type WarmupOptions } from "../hooks/warmupHook.js";
 import type { LifecyclePhase } from "../core/hook.js";
 import type { CheckContext } from "./checksFromTaskInfo.js";
 import type { TaskInfo } from "./types.js";
@@ -31,6 +32,12 @@ export const BERTH_LABELS = {
   "berth.graceful.port-index": "index into the task's ports for the graceful endpoint (default 0)",
   "berth.graceful.port-name": "name of the task's port for the graceful endpoint",
   "berth.graceful.wait-seconds": "wait after each graceful request (default 5)",
+  "berth.warmup.paths": "comma-separated paths requested (GET) on the task's port once it is ready, before any registration",
+  "berth.warmup.requests": "requests per path (default 10)",
+  "berth.warmup.port-index": "index into the task's ports for the warm-up (default 0)",
+  "berth.warmup.port-name": "name of the task's port for the warm-up",
+  "berth.warmup.timeout-seconds": "deadline of one warm-up request (default 5)",
+  "berth.warmup.required": "true: a failed warm-up request fails the task (default false: logged, the task is registered anyway)",
 } as const;
 
 /**
@@ -57,6 +64,7 @@ export interface BerthLabelSettings {
   drainMs: number;
   readiness?: ReadinessSpec;
   graceful?: GracefulHttpOptions;
+  warmup?: WarmupOptions;
 }
 
 function taskPorts(task: TaskInfo): { number: number; name?: string }[] {
@@ -128,7 +136,7 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
   const drainMs = millis("berth.drain-seconds", 0) ?? 0;
   const ports = taskPorts(task);
   /** The port a `<prefix>.port-name` or `<prefix>.port-index` label names, if it is one a socket can use. */
-  const portOf = (prefix: "berth.readiness" | "berth.graceful"): number | undefined => {
+  const portOf = (prefix: "berth.readiness" | "berth.graceful" | "berth.warmup"): number | undefined => {
     const name = labels.get(`${prefix}.port-name`);
     if (name !== undefined && labels.has(`${prefix}.port-index`)) {
       problems.push(`labels ${prefix}.port-index and ${prefix}.port-name: set one, not both`);
@@ -157,7 +165,8 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
   };
   const graceful = readGraceful(labels, problems, millis, portOf);
   const hooks = readLabelHooks(hookLabels, problems, { taskId: task.task_id.value, ports: taskPorts(task) });
-  const base = { hooks, stopSignal, drainMs, ...(graceful ? { graceful } : {}) };
+  const warmup = readWarmup(labels, problems, { number, millis, portOf });
+  const base = { hooks, stopSignal, drainMs, ...(graceful ? { graceful } : {}), ...(warmup ? { warmup } : {}) };
   const readiness = readReadiness(labels, problems, { number, millis, portOf }, context);
   return readiness ? { ...base, readiness } : base;
 }
@@ -257,6 +266,34 @@ function readGraceful(labels: ReadonlyMap<string, string>, problems: string[], m
   const invalid = validateGracefulHttpOptions(options);
   if (invalid.length > 0) {
     problems.push(...invalid.map((problem) => `labels berth.graceful.*: ${problem}`));
+    return undefined;
+  }
+  return options;
+}
+
+function readWarmup(
+  labels: ReadonlyMap<string, string>,
+  problems: string[],
+  { number, millis, portOf }: { number: NumberOf; millis: Millis; portOf: PortOf<"berth.warmup"> },
+): WarmupOptions | undefined {
+  const pathsText = labels.get("berth.warmup.paths");
+  const others = [...labels.keys()].filter((key) => key.startsWith("berth.warmup.") && key !== "berth.warmup.paths");
+  if (pathsText === undefined) {
+    if (others.length > 0) problems.push(`labels ${others.join(", ")} need berth.warmup.paths`);
+    return undefined;
+  }
+  const before = problems.length;
+  const paths = pathsText.split(",").map((p) => p.trim()).filter((p) => p !== "");
+  const requests = number("berth.warmup.requests", 10, { integer: true, min: 1 });
+  const requestTimeoutMs = millis("berth.warmup.timeout-seconds", 5);
+  const requiredText = labels.get("berth.warmup.required") ?? "false";
+  if (requiredText !== "true" && requiredText !== "false") problems.push(`label berth.warmup.required must be true or false, got ${JSON.stringify(requiredText.slice(0, 40))}`);
+  const port = portOf("berth.warmup");
+  if (problems.length > before || port === undefined || requests === undefined || requestTimeoutMs === undefined) return undefined;
+  const options: WarmupOptions = { port, paths, requests, requestTimeoutMs, required: requiredText === "true" };
+  const invalid = validateWarmupOptions(options);
+  if (invalid.length > 0) {
+    problems.push(...invalid.map((problem) => `labels berth.warmup.*: ${problem}`));
     return undefined;
   }
   return options;

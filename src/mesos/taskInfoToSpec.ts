@@ -173,7 +173,7 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
       stopSignal: labels.stopSignal,
     },
     checks: { ...(liveness ? { liveness } : {}), ...(labels.readiness ? { readiness: labels.readiness } : {}), ...(check ? { check } : {}) },
-    hooks: hookList({ custom: labels.hooks.map(labelHook), ...(labels.graceful ? { graceful: labels.graceful } : {}) }),
+    hooks: hookList({ custom: labels.hooks.map(labelHook), ...(labels.graceful ? { graceful: labels.graceful } : {}), ...(labels.warmup ? { warmup: labels.warmup } : {}) }),
     drainMs: labels.drainMs,
     ...(maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs } : {}),
   };

@@ -154,6 +154,40 @@ describe("berth executor exec hooks (berth.hook.* labels) on the local agent sim
       }
     }));
 
+  test("order at start: readiness → warm-up → registration (a healthy http hook), all through the real executor", () =>
+    withBerth({}, async ({ executor }) => {
+      // The task's port is this recorder: it sees the warm-up and the registration in the order they happen.
+      const seen: string[] = [];
+      const recorder = createServer((req, res) => {
+        seen.push(req.url ?? "");
+        res.end();
+      });
+      await new Promise<void>((resolve) => recorder.listen(0, "127.0.0.1", resolve));
+      const port = (recorder.address() as AddressInfo).port;
+      try {
+        executor.launch({
+          ...shellTask("t", "exec sleep 60"),
+          discovery: { visibility: "FRAMEWORK", ports: { ports: [{ number: port, name: "http" }] } },
+          labels: {
+            labels: [
+              { key: "berth.hook.register.http", value: "http://127.0.0.1:{port:http}/register" },
+              { key: "berth.hook.register.phases", value: "healthy" },
+              { key: "berth.warmup.paths", value: "/a,/b" },
+              { key: "berth.warmup.requests", value: "2" },
+            ],
+          },
+        });
+        await waitFor(() => seen.includes("/register"), { what: "the registration" });
+        assert.deepEqual(seen, ["/a", "/a", "/b", "/b", "/register"]);
+        executor.kill("t");
+        await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 20_000 });
+        assert.match(readFileSync(join(executor.sandbox, "stderr"), "utf8"), /warm-up: 4 request\(s\) to \/a, \/b, 0 failed/);
+      } finally {
+        recorder.closeAllConnections();
+        recorder.close();
+      }
+    }));
+
   test("berth.drain-seconds: the stop signal waits for the drain after the preKill hooks", () =>
     withBerth({}, async ({ executor, markers }) => {
       const deregistered = markers.file("deregistered");
