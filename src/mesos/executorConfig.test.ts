@@ -87,3 +87,13 @@ test("requires some way to reach the agent", () => {
   const { MESOS_AGENT_ENDPOINT: _, ...rest } = base;
   assert.throws(() => readExecutorConfig(rest), /MESOS_AGENT_ENDPOINT is not set/);
 });
+
+test("BERTH_ADVERTISE_ADDRESS: defaults to the agent endpoint's host; a host name or IP, nothing else", () => {
+  assert.equal(readExecutorConfig(base).advertiseAddress, "127.0.0.1");
+  assert.equal(readExecutorConfig({ ...base, MESOS_AGENT_ENDPOINT: "[::1]:5051" }).advertiseAddress, "::1");
+  assert.equal(readExecutorConfig({ ...base, BERTH_ADVERTISE_ADDRESS: "agent-7.dc1.example.com" }).advertiseAddress, "agent-7.dc1.example.com");
+  assert.equal(readExecutorConfig({ ...base, BERTH_ADVERTISE_ADDRESS: "10.1.2.3" }).advertiseAddress, "10.1.2.3");
+  for (const bad of ["http://10.1.2.3", "10.1.2.3:80", "a b", "-x.example"]) {
+    assert.throws(() => readExecutorConfig({ ...base, BERTH_ADVERTISE_ADDRESS: bad }), (error: unknown) => error instanceof ConfigError && /BERTH_ADVERTISE_ADDRESS: expected a host name or an IP address/.test(error.message), bad);
+  }
+});

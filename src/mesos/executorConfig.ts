@@ -1,5 +1,6 @@
 // The executor's configuration, read only from the environment the Mesos agent gives every executor
 // (src/slave/slave.cpp executorEnvironment) plus Berth's own BERTH_* variables. Every problem names its variable.
+import { isIP } from "node:net";
 import { BerthError } from "../berthError.js";
 import type { Encoding } from "./codec.js";
 import { parseDuration } from "./duration.js";
@@ -39,10 +40,17 @@ export interface ExecutorConfig {
    * presumed dead (AgentConnection's streamSilenceLimitMs). 0: the agent sends none, silence is never a failure.
    */
   agentHeartbeatIntervalMs: number;
+  /** Host name or address other hosts use to reach this host's tasks (registrations in Consul, HAProxy). */
+  advertiseAddress: string;
 }
 
 /** Variables that belong to the executor alone and are removed from every task's environment. */
-export const EXECUTOR_ONLY_VARIABLES: readonly string[] = ["MESOS_EXECUTOR_AUTHENTICATION_TOKEN"];
+export const EXECUTOR_ONLY_VARIABLES: readonly string[] = [
+  "MESOS_EXECUTOR_AUTHENTICATION_TOKEN",
+  // The executor's own credentials for its integrations (Consul's and Vault's conventional variables).
+  "CONSUL_HTTP_TOKEN",
+  "VAULT_TOKEN",
+];
 /** Prefix of Berth's own configuration variables, also kept out of tasks' environments. */
 export const BERTH_VARIABLE_PREFIX = "BERTH_";
 
@@ -51,6 +59,10 @@ export const BERTH_VARIABLES = {
   BERTH_MESOS_ENCODING: ["json", "Wire encoding towards the agent: json or protobuf."],
   BERTH_KILL_GRACE_PERIOD: ["3secs", "Grace between the stop signal and SIGKILL when no kill policy is given (stout duration)."],
   BERTH_HEARTBEAT_INTERVAL: ["30mins", "How often the executor sends a HEARTBEAT call to keep its connections alive (stout duration)."],
+  BERTH_ADVERTISE_ADDRESS: [
+    "(the agent endpoint's host)",
+    "Host name or IP address other hosts use to reach this host's tasks: what registrations (Consul, HAProxy) announce.",
+  ],
   BERTH_AGENT_HEARTBEAT_INTERVAL: [
     "30mins",
     "How often the agent sends a HEARTBEAT event; a stream silent for 1.5 times that (at least 5 s more) is a lost connection; 0secs: never (stout duration).",
@@ -127,6 +139,13 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
     problems.push(`BERTH_MESOS_ENCODING: expected "json" or "protobuf", got ${JSON.stringify(encodingText)}`);
   }
 
+  // A bare host: registrations add the task's port themselves.
+  const advertiseText = env.BERTH_ADVERTISE_ADDRESS;
+  if (advertiseText !== undefined && isIP(advertiseText) === 0 && !/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+$/.test(advertiseText)) {
+    problems.push(`BERTH_ADVERTISE_ADDRESS: expected a host name or an IP address (no scheme, no port), got ${JSON.stringify(advertiseText.slice(0, 100))}`);
+  }
+  const advertiseAddress = advertiseText || apiUrl.hostname.replace(/^\[(.*)\]$/, "$1");
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     frameworkId,
@@ -144,5 +163,6 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
     defaultKillGracePeriodMs,
     heartbeatIntervalMs,
     agentHeartbeatIntervalMs,
+    advertiseAddress,
   };
 }

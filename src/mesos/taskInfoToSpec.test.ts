@@ -5,7 +5,7 @@ import type { TaskInfo } from "./types.js";
 
 const context: TaskSpecContext = {
   executorInfo: undefined,
-  executorEnv: { PATH: "/usr/bin", PORT0: "31000", MESOS_EXECUTOR_AUTHENTICATION_TOKEN: "secret", BERTH_MESOS_ENCODING: "json" },
+  executorEnv: { PATH: "/usr/bin", PORT0: "31000", MESOS_EXECUTOR_AUTHENTICATION_TOKEN: "secret", BERTH_MESOS_ENCODING: "json", CONSUL_HTTP_TOKEN: "consul-secret", VAULT_TOKEN: "vault-secret" },
   cwd: "/sandbox",
   defaultKillGracePeriodMs: 3000,
 };
@@ -57,6 +57,8 @@ test("the task environment drops the executor's own variables and adds the task'
   assert.ok(result.ok);
   assert.equal(result.spec.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN, undefined);
   assert.equal(result.spec.env.BERTH_MESOS_ENCODING, undefined);
+  assert.equal(result.spec.env.CONSUL_HTTP_TOKEN, undefined, "the executor's Consul token is its own");
+  assert.equal(result.spec.env.VAULT_TOKEN, undefined, "and so is a Vault token");
   assert.equal(result.spec.env.PATH, "/usr/bin");
   assert.equal(result.spec.env.A, "1");
   assert.equal(result.spec.env.PORT0, "1", "the task's own variables override the executor's");
