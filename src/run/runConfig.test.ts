@@ -121,6 +121,45 @@ describe("runConfig", () => {
     );
   });
 
+  it("http and sleep hooks beside exec hooks, exactly one action each", () => {
+    const { hooks } = build({
+      hooks: [
+        { name: "notify", phases: ["healthy"], http: { url: "http://127.0.0.1:8500/v1/register", method: "PUT", headers: { "X-Token": "t" }, expectStatus: "200,204" } },
+        { name: "linger", phases: ["preKill"], sleepSeconds: 2 },
+      ],
+    });
+    assert.deepEqual(hooks.map((h) => [h.name, typeof h.healthy, typeof h.preKill]), [
+      ["notify", "function", "undefined"],
+      ["linger", "undefined", "function"],
+    ]);
+    const problems = problemsOf(() =>
+      build({
+        hooks: [
+          { name: "none", phases: ["stop"] },
+          { name: "both", phases: ["stop"], exec: ["true"], sleepSeconds: 1 },
+          { name: "env", phases: ["stop"], sleepSeconds: 1, env: { A: "b" } },
+        ],
+      }),
+    );
+    assert.deepEqual(problems, ["hooks.0: needs exactly one of exec, http, sleepSeconds", "hooks.1: needs exactly one of exec, http, sleepSeconds", "hooks.2: env goes with exec only"]);
+    // The file's shape is right; what each hook's own rules refuse comes next, each problem with its place.
+    const later = problemsOf(() =>
+      build({
+        hooks: [
+          { name: "fine", phases: ["stop"], sleepSeconds: 1 },
+          { name: "bad-url", phases: ["stop"], http: { url: "ftp://x" } },
+          { name: "bad-status", phases: ["stop"], http: { url: "http://x/", expectStatus: "2xx" } },
+          { name: "long-sleep", phases: ["stop"], sleepSeconds: 10, timeoutSeconds: 5 },
+        ],
+      }),
+    );
+    assert.deepEqual(later, [
+      "hooks.1: http: url must be http or https, not ftp:",
+      'hooks.2: http.expectStatus must list statuses or ranges, e.g. "200-299,409"; got "2xx"',
+      "hooks.3: the sleep (10 s) must be shorter than the hook's timeout (5 s)",
+    ]);
+  });
+
   it("lists every problem with its JSON path", () => {
     const problems = problemsOf(() =>
       parseRunConfig({

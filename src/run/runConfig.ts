@@ -19,6 +19,8 @@ import {
 import type { LifecycleChecks } from "../core/taskLifecycle.js";
 import type { TaskSpec } from "../core/taskSpec.js";
 import { PHASES, execHook, validateExecHookOptions } from "../hooks/execHook.js";
+import { httpHook, parseStatusRanges, validateHttpHookOptions, type HttpHookOptions } from "../hooks/httpHook.js";
+import { sleepHook, validateSleepHookOptions, type SleepHookOptions } from "../hooks/sleepHook.js";
 
 export class RunConfigError extends BerthError {
   readonly problems: readonly string[];
@@ -78,16 +80,31 @@ const healthCheckSchema = z
 const readinessCheckSchema = z.strictObject({ ...probeFields, successes: z.number().int().min(1).optional() }).superRefine(probeProblems);
 const checkSchema = z.strictObject(probeFields).superRefine(probeProblems);
 
-const hookSchema = z.strictObject({
-  name: z.string().trim().min(1, "must not be empty"),
-  phases: z.array(z.enum(PHASES as [string, ...string[]])).min(1, "must list at least one phase"),
-  exec: z
-    .array(z.string())
-    .min(1, "must name at least the program")
-    .refine((argv) => argv[0] !== "", "the program (first word) must not be empty"),
-  timeoutSeconds: positiveSeconds.optional(),
-  env: envRecord.optional(),
+const httpActionSchema = z.strictObject({
+  url: z.string(),
+  method: z.string().default("GET"),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  /** e.g. "200-299,409" (default 200-299). */
+  expectStatus: z.string().optional(),
 });
+
+const hookSchema = z
+  .strictObject({
+    name: z.string().trim().min(1, "must not be empty"),
+    phases: z.array(z.enum(PHASES as [string, ...string[]])).min(1, "must list at least one phase"),
+    exec: z
+      .array(z.string())
+      .min(1, "must name at least the program")
+      .refine((argv) => argv[0] !== "", "the program (first word) must not be empty")
+      .optional(),
+    http: httpActionSchema.optional(),
+    sleepSeconds: seconds.optional(),
+    timeoutSeconds: positiveSeconds.optional(),
+    env: envRecord.optional(),
+  })
+  .refine((hook) => [hook.exec, hook.http, hook.sleepSeconds].filter((action) => action !== undefined).length === 1, "needs exactly one of exec, http, sleepSeconds")
+  .refine((hook) => hook.env === undefined || hook.exec !== undefined, "env goes with exec only");
 
 const runConfigSchema = z.strictObject({
   name: z.string().trim().min(1, "must not be empty").optional(),
@@ -235,16 +252,14 @@ export function runTaskFromConfig(config: RunConfig, { argv, processEnv, cwd, na
   // (secrets before the cache warm-up that uses them); the same order deregisters before anything else in preKill.
   const hooks: Hook[] = [];
   config.hooks.forEach((hook, i) => {
-    const options = {
+    const common = {
       name: hook.name,
       phases: hook.phases as (typeof PHASES)[number][],
-      argv: hook.exec,
       ...(hook.timeoutSeconds !== undefined ? { timeoutMs: hook.timeoutSeconds * 1000 } : {}),
-      ...(hook.env ? { env: hook.env } : {}),
     };
-    const invalid = validateExecHookOptions(options);
-    if (invalid.length > 0) problems.push(...invalid.map((p) => `hooks.${i}: ${p}`));
-    else hooks.push(execHook(options));
+    const built = hookOf(hook, common);
+    if (built.problems.length > 0) problems.push(...built.problems.map((p) => `hooks.${i}: ${p}`));
+    else if (built.hook) hooks.push(built.hook);
   });
 
   if (problems.length > 0) throw new RunConfigError(source, problems);
@@ -255,6 +270,29 @@ export function runTaskFromConfig(config: RunConfig, { argv, processEnv, cwd, na
     drainMs: config.drainSeconds * 1000,
     ...(config.maxCompletionSeconds !== undefined ? { maxCompletionTimeMs: config.maxCompletionSeconds * 1000 } : {}),
   };
+}
+
+/** One hook of the file: exactly one of exec, http, sleepSeconds (the schema made sure). */
+function hookOf(
+  hook: z.infer<typeof hookSchema>,
+  common: { name: string; phases: (typeof PHASES)[number][]; timeoutMs?: number },
+): { hook?: Hook; problems: string[] } {
+  if (hook.exec) {
+    const options = { ...common, argv: hook.exec, ...(hook.env ? { env: hook.env } : {}) };
+    const problems = validateExecHookOptions(options);
+    return problems.length > 0 ? { problems } : { hook: execHook(options), problems };
+  }
+  if (hook.http) {
+    const { url, method, headers, body, expectStatus: statusText } = hook.http;
+    const expectStatus = statusText === undefined ? undefined : parseStatusRanges(statusText);
+    if (statusText !== undefined && !expectStatus) return { problems: [`http.expectStatus must list statuses or ranges, e.g. "200-299,409"; got ${JSON.stringify(statusText)}`] };
+    const options: HttpHookOptions = { ...common, url, method, ...(headers ? { headers } : {}), ...(body !== undefined ? { body } : {}), ...(expectStatus ? { expectStatus } : {}) };
+    const problems = validateHttpHookOptions(options).map((p) => `http: ${p}`);
+    return problems.length > 0 ? { problems } : { hook: httpHook(options), problems };
+  }
+  const options: SleepHookOptions = { ...common, sleepMs: (hook.sleepSeconds ?? 0) * 1000 };
+  const problems = validateSleepHookOptions(options);
+  return problems.length > 0 ? { problems } : { hook: sleepHook(options), problems };
 }
 
 /** Berth's environment as the task's base: without Berth's own BERTH_* settings (as `berth executor` does). */
