@@ -121,7 +121,7 @@ describe("haproxyHook against a real HAProxy", () => {
   const hooks: Hook[] = [];
 
   before(async () => {
-    haproxy = await startHaproxy([{ name: "be" }, { name: "be2" }, { name: "static", balance: "static-rr" }]);
+    haproxy = await startHaproxy([{ name: "be" }, { name: "be2" }, { name: "static", balance: "static-rr" }], { tcpSocket: true });
     task = await startTaskServer();
   });
   afterEach(async () => {
@@ -297,6 +297,27 @@ describe("haproxyHook against a real HAProxy", () => {
     await new Promise((resolve) => setTimeout(resolve, 400)); // several re-check intervals: checks that nothing happens
     assert.deepEqual(await serverNames(haproxy, "be"), []);
     assert.equal(lines.length, after);
+  });
+
+  it("adds the server again after a real HAProxy reload (master-worker, SIGUSR2)", async () => {
+    const hook = make({ recheckIntervalMs: 100 });
+    const lines: string[] = [];
+    await hook.healthy!(context(AbortSignal.timeout(10_000), lines));
+    assert.equal((await get(haproxy.port, "/")).status, 200);
+    await haproxy.reload();
+    await waitFor(async () => (await get(haproxy.port, "/")).status === 200, { what: "HAProxy to route to the task again after the reload" });
+    assert.ok(lines.some((l) => l.startsWith(`server be/${name()} is gone from HAProxy`)), lines.join("\n"));
+    await hook.preKill!(preKillContext(AbortSignal.timeout(10_000), lines));
+    assert.deepEqual(await serverNames(haproxy, "be"), []);
+  });
+
+  it("works over a TCP Runtime API socket (host:port)", async () => {
+    const hook = make({ socket: { host: "127.0.0.1", port: haproxy.tcpPort! } });
+    const lines: string[] = [];
+    await hook.healthy!(context(AbortSignal.timeout(10_000), lines));
+    assert.equal((await get(haproxy.port, "/")).status, 200);
+    await hook.preKill!(preKillContext(AbortSignal.timeout(10_000), lines));
+    assert.ok(lines.includes(`removed be/${name()}`), lines.join("\n"));
   });
 
   it("adds the server with HAProxy health checks when asked", async () => {

@@ -1,6 +1,7 @@
 // A real HAProxy (Debian's 2.6) for tests: a temp dir with its config, an admin Runtime API socket, a frontend on a
-// free 127.0.0.1 port, and the backends a test asks for. Runs in the foreground (-db) as a child in its own process
-// group, killed by stop() (call it from an after hook).
+// free 127.0.0.1 port, and the backends a test asks for. Runs in master-worker mode in the foreground (-W -db) as a
+// child in its own process group, killed by stop() (call it from an after hook); reload() is a real reload
+// (SIGUSR2 to the master: a new worker from the config file, which forgets servers added at run time).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,16 +31,22 @@ export interface TestHaproxy {
   log(): string;
   /** Sends one command to the admin socket and returns the answer. */
   command(line: string): Promise<string>;
+  /** A real reload; resolves once the new worker answers on the socket. */
+  reload(): Promise<void>;
+  /** The admin socket on TCP too, when asked for (startHaproxy's tcpSocket). */
+  readonly tcpPort?: number;
   stop(): Promise<void>;
 }
 
-export async function startHaproxy(backends: readonly HaproxyBackendConfig[]): Promise<TestHaproxy> {
+export async function startHaproxy(backends: readonly HaproxyBackendConfig[], { tcpSocket = false } = {}): Promise<TestHaproxy> {
   const dir = mkdtempSync(join(tmpdir(), "berth-haproxy-"));
   const socketPath = join(dir, "admin.sock");
   const port = await freePort();
+  const tcpPort = tcpSocket ? await freePort() : undefined;
   const config = [
     "global",
     `  stats socket ${socketPath} mode 600 level admin`,
+    ...(tcpPort ? [`  stats socket ipv4@127.0.0.1:${tcpPort} level admin`] : []),
     `  pidfile ${join(dir, "haproxy.pid")}`,
     "  log stdout format raw local0",
     "defaults",
@@ -61,7 +68,7 @@ export async function startHaproxy(backends: readonly HaproxyBackendConfig[]): P
   const out = openSync(logFile, "a");
   let child: ChildProcess;
   try {
-    child = spawn(HAPROXY_BIN, ["-db", "-f", configFile], { stdio: ["ignore", out, out], detached: true });
+    child = spawn(HAPROXY_BIN, ["-W", "-db", "-f", configFile], { stdio: ["ignore", out, out], detached: true });
   } finally {
     closeSync(out);
   }
@@ -88,18 +95,22 @@ export async function startHaproxy(backends: readonly HaproxyBackendConfig[]): P
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  try {
-    await waitFor(
+  /** The worker's pid as the socket reports it, once it answers. */
+  const workerPid = (not?: string): Promise<string> =>
+    waitFor(
       async () => {
-        if (exited) throw new Error(`haproxy exited at start: ${readFileSync(logFile, "utf8")}`);
+        if (exited) throw new Error(`haproxy exited: ${readFileSync(logFile, "utf8")}`);
         try {
-          return (await api.command("show info", AbortSignal.timeout(2_000))).includes("Name: HAProxy");
+          const pid = /^Pid: (\d+)$/m.exec(await api.command("show info", AbortSignal.timeout(2_000)))?.[1];
+          return pid !== undefined && pid !== not ? pid : false;
         } catch {
           return false;
         }
       },
-      { what: "HAProxy's admin socket to answer", timeoutMs: 20_000 },
+      { what: not ? "a new HAProxy worker after the reload" : "HAProxy's admin socket to answer", timeoutMs: 20_000 },
     );
+  try {
+    await workerPid();
   } catch (error) {
     await stop();
     throw error;
@@ -112,6 +123,12 @@ export async function startHaproxy(backends: readonly HaproxyBackendConfig[]): P
     pid: child.pid!,
     log: () => readFileSync(logFile, "utf8"),
     command: (line) => api.command(line, AbortSignal.timeout(5_000)),
+    async reload() {
+      const before = await workerPid();
+      process.kill(child.pid!, "SIGUSR2");
+      await workerPid(before);
+    },
+    ...(tcpPort ? { tcpPort } : {}),
     stop,
   };
 }

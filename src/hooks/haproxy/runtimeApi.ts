@@ -189,30 +189,30 @@ export class RuntimeApi {
   }
 
   /** `enable server`: out of maintenance. */
-  enableServer(backend: string, server: string, signal: AbortSignal): Promise<void> {
+  async enableServer(backend: string, server: string, signal: AbortSignal): Promise<void> {
     return this.serverCommand("enable server", backend, server, signal);
   }
 
   /** `enable health`: starts the checks of a server added with `check`. */
-  enableHealth(backend: string, server: string, signal: AbortSignal): Promise<void> {
+  async enableHealth(backend: string, server: string, signal: AbortSignal): Promise<void> {
     return this.serverCommand("enable health", backend, server, signal);
   }
 
   /** `set server <backend>/<server> state ready|drain|maint`. */
-  setState(backend: string, server: string, state: "ready" | "drain" | "maint", signal: AbortSignal): Promise<void> {
+  async setState(backend: string, server: string, state: "ready" | "drain" | "maint", signal: AbortSignal): Promise<void> {
     checkName("backend", backend);
     checkName("server", server);
     return this.expect(`set server ${backend}/${server} state ${state}`, "", { backend, server }, signal);
   }
 
   /** `del server`: refused (kind server-busy) until the server is in maintenance with no connection and no queue. */
-  deleteServer(backend: string, server: string, signal: AbortSignal): Promise<void> {
+  async deleteServer(backend: string, server: string, signal: AbortSignal): Promise<void> {
     checkName("backend", backend);
     checkName("server", server);
     return this.expect(`del server ${backend}/${server}`, "Server deleted.", { backend, server }, signal);
   }
 
-  private serverCommand(verbText: string, backend: string, server: string, signal: AbortSignal): Promise<void> {
+  private async serverCommand(verbText: string, backend: string, server: string, signal: AbortSignal): Promise<void> {
     checkName("backend", backend);
     checkName("server", server);
     return this.expect(`${verbText} ${backend}/${server}`, "", { backend, server }, signal);
