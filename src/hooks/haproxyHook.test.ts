@@ -311,6 +311,14 @@ describe("haproxyHook against a real HAProxy", () => {
     assert.deepEqual(await serverNames(haproxy, "be"), []);
   });
 
+  it("registers a host name's address (HAProxy would leave it unresolved without resolvers)", async () => {
+    const hook = make({ backends: [{ backend: "be", address: `localhost:${task.port}` }] });
+    await hook.healthy!(context(AbortSignal.timeout(10_000), []));
+    const state = (await haproxy.api.serversState("be", AbortSignal.timeout(5_000)))[0]!;
+    assert.match(state.address, /^(?:127\.0\.0\.1|::1)$/);
+    assert.equal((await get(haproxy.port, "/")).status, state.address === "::1" ? 503 : 200);
+  });
+
   it("works over a TCP Runtime API socket (host:port)", async () => {
     const hook = make({ socket: { host: "127.0.0.1", port: haproxy.tcpPort! } });
     const lines: string[] = [];

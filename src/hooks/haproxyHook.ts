@@ -15,6 +15,8 @@
 // `-<8 hex of sha256(task id)>` keeps it unique, e.g. `web.1f0c2b7e-9a3d-11ee-8c90-0242ac120002_31005` or
 // `my_app_x_31005-3fa2b1c0` for `my/app x`.
 import { createHash } from "node:crypto";
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
 import { BerthError } from "../berthError.js";
 import type { Hook, HookContext } from "../core/hook.js";
 import { setLongTimeout, sleep, timeoutSignal } from "../time/longTimer.js";
@@ -60,6 +62,19 @@ const DELETE_RETRY_MS = 5_000;
 
 /** Failures of `add server` after which the server certainly does not exist. */
 const NOT_ADDED: ReadonlySet<HaproxyErrorKind> = new Set(["socket-missing", "unreachable", "no-such-backend", "static-backend", "permission"]);
+
+/** `promise`, or a rejection with the signal's reason once it aborts (for calls that take no signal, like DNS lookups). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
+      (error: unknown) => (signal.removeEventListener("abort", onAbort), reject(error)),
+    );
+  });
+}
 
 /** The HAProxy server name of a task's port (see the header comment). */
 export function haproxyServerName(taskId: string, port: number): string {
@@ -135,11 +150,32 @@ export function haproxyHook(options: HaproxyHookOptions): Hook {
     await current.done;
   };
 
+  /**
+   * The target's address with an IP: HAProxy leaves a dynamic server with a host name unresolved (no address)
+   * unless resolvers are configured, so Berth looks the name up once, at registration, and keeps the answer.
+   */
+  const addresses = new Map<Target, string>();
+  const resolved = async (target: Target, signal: AbortSignal): Promise<string> => {
+    const known = addresses.get(target);
+    if (known) return known;
+    const split = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d+)$/.exec(target.address);
+    const host = split?.[1] ?? split?.[2] ?? "";
+    let address = target.address;
+    if (isIP(host) === 0) {
+      const ip = await abortable(lookup(host).then((r) => r.address), signal).catch((error: unknown) => {
+        throw new HaproxyError("command-failed", `cannot resolve ${host} (the address of ${target.label}): ${(error as Error).message}`, { cause: error });
+      });
+      address = `${ip.includes(":") ? `[${ip}]` : ip}:${split?.[3]}`;
+    }
+    addresses.set(target, address);
+    return address;
+  };
+
   const add = async (target: Target, signal: AbortSignal): Promise<"added" | "existed"> => {
     touched.add(target);
     let result: "added" | "existed" = "added";
     try {
-      await api.addServer(target.backend, target.server, target.address, { ...(target.weight !== undefined ? { weight: target.weight } : {}), check, checkIntervalMs }, bounded(signal));
+      await api.addServer(target.backend, target.server, await resolved(target, signal), { ...(target.weight !== undefined ? { weight: target.weight } : {}), check, checkIntervalMs }, bounded(signal));
     } catch (error) {
       // Certainly not added: nothing to remove later.
       if (error instanceof HaproxyError && NOT_ADDED.has(error.kind)) touched.delete(target);
