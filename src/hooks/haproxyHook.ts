@@ -172,10 +172,11 @@ export function haproxyHook(options: HaproxyHookOptions): Hook {
   };
 
   const add = async (target: Target, signal: AbortSignal): Promise<"added" | "existed"> => {
+    const address = await resolved(target, signal);
     touched.add(target);
     let result: "added" | "existed" = "added";
     try {
-      await api.addServer(target.backend, target.server, await resolved(target, signal), { ...(target.weight !== undefined ? { weight: target.weight } : {}), check, checkIntervalMs }, bounded(signal));
+      await api.addServer(target.backend, target.server, address, { ...(target.weight !== undefined ? { weight: target.weight } : {}), check, checkIntervalMs }, bounded(signal));
     } catch (error) {
       // Certainly not added: nothing to remove later.
       if (error instanceof HaproxyError && NOT_ADDED.has(error.kind)) touched.delete(target);
