@@ -2,7 +2,7 @@
 // the PATH default from the Mesos containerizer). The executor does NOT inherit the agent's own environment: only
 // --executor_environment_variables (here `baseEnv`), the agent's MESOS_* variables, ExecutorInfo.command.environment
 // (SECRET variables skipped) and, last, test overrides (undefined removes a variable).
-import { formatDuration } from "../mesos/duration.js";
+import { formatDuration } from "../time/duration.js";
 import type { ExecutorInfo } from "../mesos/types.js";
 
 /** os::host_default_path() of stout, used when nothing else sets PATH. */

@@ -8,7 +8,7 @@
 //
 // Closing the event stream is not a transition: only the process exit is.
 import { encodeMessage } from "../mesos/codec.js";
-import { formatDuration } from "../mesos/duration.js";
+import { formatDuration } from "../time/duration.js";
 import type {
   Call,
   Event,

@@ -1,6 +1,6 @@
 // Agent-wide HAProxy settings from the executor's environment (set by the agent operator). Without
 // BERTH_HAPROXY_SOCKET the integration is off; a task asking for a backend then is a problem (see haproxyLabels.ts).
-import { parseDuration } from "../mesos/duration.js";
+import { parseDuration } from "../time/duration.js";
 import { parseRuntimeApiAddress, type RuntimeApiAddress } from "./haproxy/runtimeApi.js";
 
 export interface HaproxySettings {

@@ -2,6 +2,7 @@
 // too), so each rule below is about what must happen before what.
 import type { Hook } from "../core/hook.js";
 import { gracefulHttpHook, type GracefulHttpOptions } from "./gracefulHttpHook.js";
+import { haproxyHook, type HaproxyHookOptions } from "./haproxyHook.js";
 import { warmupHook, type WarmupOptions } from "./warmupHook.js";
 
 export interface HookSettings {
@@ -9,17 +10,20 @@ export interface HookSettings {
   custom?: readonly Hook[];
   graceful?: GracefulHttpOptions;
   warmup?: WarmupOptions;
+  haproxy?: HaproxyHookOptions;
 }
 
-export function hookList({ custom = [], graceful, warmup }: HookSettings): Hook[] {
+export function hookList({ custom = [], graceful, warmup, haproxy }: HookSettings): Hook[] {
   return [
     // 0. The warm-up has only a healthy phase: it goes before every hook that registers the task anywhere, so that
     //    the first real request finds warm caches.
     ...(warmup ? [warmupHook(warmup)] : []),
-    // 1. Custom hooks first: a prestart hook may provide configuration the built-in ones rely on, and a preKill
-    //    hook (deregistration, a drain) must finish before the task is asked to quit.
+    // 1. Registrations: in healthy after the warm-up; in preKill first of all, so that traffic stops before
+    //    anything else of the kill path (HAProxy's drain is confirmed: its sessions reach 0).
+    ...(haproxy ? [haproxyHook(haproxy)] : []),
+    // 2. The operator's own hooks: a preKill hook (deregistration, a drain) finishes before the task is asked to quit.
     ...custom,
-    // 2. The graceful HTTP request goes last among the preKill hooks: once it is sent the task stops serving, so
+    // 3. The graceful HTTP request goes last among the preKill hooks: once it is sent the task stops serving, so
     //    nothing may route traffic to it any more.
     ...(graceful ? [gracefulHttpHook(graceful)] : []),
   ];

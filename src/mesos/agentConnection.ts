@@ -6,7 +6,7 @@ import http from "node:http";
 import { BerthError } from "../berthError.js";
 import { setLongTimeout, type LongTimer } from "../time/longTimer.js";
 import { CONTENT_TYPE, decodeEvent, encodeCall, type Encoding } from "./codec.js";
-import { formatDuration } from "./duration.js";
+import { formatDuration } from "../time/duration.js";
 import { RecordIODecoder } from "./recordio.js";
 import type { Call, Event } from "./types.js";
 

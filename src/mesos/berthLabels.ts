@@ -13,6 +13,8 @@ import type { CheckContext } from "./checksFromTaskInfo.js";
 import type { TaskInfo } from "./types.js";
 
 export const LABEL_PREFIX = "berth.";
+/** Prefixes of the labels each integration reads itself (every key under them is checked there). */
+const INTEGRATION_PREFIXES = ["berth.haproxy."] as const;
 
 /** Every label Berth reads, with what it means (the README table lists the same). */
 export const BERTH_LABELS = {
@@ -67,7 +69,8 @@ export interface BerthLabelSettings {
   warmup?: WarmupOptions;
 }
 
-function taskPorts(task: TaskInfo): { number: number; name?: string }[] {
+/** The task's ports: DiscoveryInfo's (with their names), else the `ports` resource ranges (at most 1,000). */
+export function taskPorts(task: TaskInfo): { number: number; name?: string }[] {
   const discovered = task.discovery?.ports?.ports ?? [];
   if (discovered.length > 0) return discovered.map((p) => ({ number: p.number, ...(p.name ? { name: p.name } : {}) }));
   const ports: { number: number }[] = [];
@@ -95,6 +98,8 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
       hookLabels.get(name)!.set(field, label.value ?? "");
       continue;
     }
+    // Labels of an integration are read and checked (unknown keys too) by its own reader, e.g. haproxyLabels.ts.
+    if (INTEGRATION_PREFIXES.some((prefix) => label.key.startsWith(prefix))) continue;
     if (!(label.key in BERTH_LABELS)) {
       problems.push(`label ${label.key} is not a Berth label (known: ${Object.keys(BERTH_LABELS).join(", ")}, berth.hook.<name>.${HOOK_FIELDS.join("|")})`);
       continue;

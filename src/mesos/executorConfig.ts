@@ -3,7 +3,8 @@
 import { isIP } from "node:net";
 import { BerthError } from "../berthError.js";
 import type { Encoding } from "./codec.js";
-import { parseDuration } from "./duration.js";
+import { parseDuration } from "../time/duration.js";
+import { readIntegrationSettings, type IntegrationSettings } from "./integrationSettings.js";
 
 export class ConfigError extends BerthError {
   readonly problems: readonly string[];
@@ -42,6 +43,8 @@ export interface ExecutorConfig {
   agentHeartbeatIntervalMs: number;
   /** Host name or address other hosts use to reach this host's tasks (registrations in Consul, HAProxy). */
   advertiseAddress: string;
+  /** Agent-wide settings of the integrations (HAProxy, …); each is off unless configured. */
+  integrations: IntegrationSettings;
 }
 
 /** Variables that belong to the executor alone and are removed from every task's environment. */
@@ -146,6 +149,8 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
   }
   const advertiseAddress = advertiseText || apiUrl.hostname.replace(/^\[(.*)\]$/, "$1");
 
+  const integrations = readIntegrationSettings(env, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     frameworkId,
@@ -164,5 +169,6 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
     heartbeatIntervalMs,
     agentHeartbeatIntervalMs,
     advertiseAddress,
+    integrations,
   };
 }

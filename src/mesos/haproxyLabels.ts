@@ -5,6 +5,7 @@
 import { validateHaproxyHookOptions, type HaproxyBackendTarget, type HaproxyHookOptions } from "../hooks/haproxyHook.js";
 import { BACKEND_NAME } from "../hooks/haproxy/runtimeApi.js";
 import type { HaproxySettings } from "../hooks/haproxySettings.js";
+import { taskPorts } from "./berthLabels.js";
 import type { TaskInfo } from "./types.js";
 
 /** Every label this reads, with what it means (for the README table and berthLabels.ts' list of known labels). */
@@ -21,18 +22,6 @@ export interface HaproxyLabelContext {
   readonly settings: HaproxySettings;
   /** Host other hosts reach the task at (BERTH_ADVERTISE_ADDRESS; default: the agent endpoint's host). */
   readonly advertiseAddress: string;
-}
-
-/** The task's ports, as berthLabels.ts finds them (DiscoveryInfo first, else the `ports` resource ranges). */
-export function taskPorts(task: TaskInfo): { number: number; name?: string }[] {
-  const discovered = task.discovery?.ports?.ports ?? [];
-  if (discovered.length > 0) return discovered.map((p) => ({ number: p.number, ...(p.name ? { name: p.name } : {}) }));
-  const ports: { number: number }[] = [];
-  for (const resource of task.resources ?? []) {
-    if (resource.name !== "ports") continue;
-    for (const range of resource.ranges?.range ?? []) for (let port = range.begin; port <= range.end && ports.length < 1000; port++) ports.push({ number: port });
-  }
-  return ports;
 }
 
 /** The hook's options from the labels; undefined when HAProxy is not asked for or a label is wrong (a problem each). */

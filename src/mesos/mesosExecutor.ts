@@ -318,6 +318,8 @@ export class MesosExecutor {
         executorEnv: this.#env,
         cwd: this.#config.sandbox,
         defaultKillGracePeriodMs: this.#config.defaultKillGracePeriodMs,
+        integrations: this.#config.integrations,
+        advertiseAddress: this.#config.advertiseAddress,
       }),
     }));
     const invalid = launches.filter((l) => !l.result.ok).map((l) => l.entry.info.task_id.value);

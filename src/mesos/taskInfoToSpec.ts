@@ -10,6 +10,8 @@ import { sleepHook } from "../hooks/sleepHook.js";
 import { hookList } from "../hooks/hookList.js";
 import type { CommandSpec, TaskSpec } from "../core/taskSpec.js";
 import { readBerthLabels, type LabelHook } from "./berthLabels.js";
+import { readHaproxyLabels } from "./haproxyLabels.js";
+import { NO_INTEGRATIONS, type IntegrationSettings } from "./integrationSettings.js";
 import { checkInfoToSpec, healthCheckToSpec } from "./checksFromTaskInfo.js";
 import { addCommandVariables } from "./commandVariables.js";
 import { BERTH_VARIABLE_PREFIX, EXECUTOR_ONLY_VARIABLES } from "./executorConfig.js";
@@ -33,6 +35,10 @@ export interface TaskSpecContext {
   executorEnv: Readonly<Record<string, string | undefined>>;
   cwd: string;
   defaultKillGracePeriodMs: number;
+  /** Agent-wide settings of the integrations (default: all off). */
+  integrations?: IntegrationSettings;
+  /** Host other hosts reach the task at (registrations); default 127.0.0.1. */
+  advertiseAddress?: string;
 }
 
 // Marathon (TaskBuilder, PathExecutor): chmod ug+rx '<path>' && exec '<path>' <cmd>. The path is single-quoted
@@ -156,6 +162,8 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
   }
   const checkContext = { env, cwd: context.cwd, ...(user ? { user } : {}) };
   const labels = readBerthLabels(task, checkContext, problems);
+  const integrations = context.integrations ?? NO_INTEGRATIONS;
+  const haproxy = readHaproxyLabels(task, { settings: integrations.haproxy, advertiseAddress: context.advertiseAddress ?? "127.0.0.1" }, problems);
   const liveness = task.health_check ? healthCheckToSpec(task.health_check, checkContext, problems) : undefined;
   const check = task.check ? checkInfoToSpec(task.check, checkContext, problems) : undefined;
 
@@ -173,7 +181,12 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
       stopSignal: labels.stopSignal,
     },
     checks: { ...(liveness ? { liveness } : {}), ...(labels.readiness ? { readiness: labels.readiness } : {}), ...(check ? { check } : {}) },
-    hooks: hookList({ custom: labels.hooks.map(labelHook), ...(labels.graceful ? { graceful: labels.graceful } : {}), ...(labels.warmup ? { warmup: labels.warmup } : {}) }),
+    hooks: hookList({
+      custom: labels.hooks.map(labelHook),
+      ...(labels.graceful ? { graceful: labels.graceful } : {}),
+      ...(labels.warmup ? { warmup: labels.warmup } : {}),
+      ...(haproxy ? { haproxy } : {}),
+    }),
     drainMs: labels.drainMs,
     ...(maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs } : {}),
   };
