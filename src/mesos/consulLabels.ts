@@ -113,10 +113,7 @@ export function readConsulLabels(task: TaskInfo, context: ConsulLabelContext, pr
   const before = problems.length;
   const taskId = task.task_id.value;
   let serviceName = consulLabel.value ?? "";
-  if (serviceName === "" || serviceName === "true") {
-    serviceName = serviceNameFromTaskId(taskId);
-    if (serviceName === "") problems.push(`label consul: cannot derive a service name from the task ID ${JSON.stringify(taskId)}; set the label to the service name`);
-  }
+  if (serviceName === "" || serviceName === "true") serviceName = serviceNameFromTaskId(taskId);
   const ports = taskPorts(task);
   if (ports.length === 0) {
     problems.push("label consul: the task has no ports to register (no DiscoveryInfo ports, no port resources)");
@@ -138,7 +135,9 @@ export function readConsulLabels(task: TaskInfo, context: ConsulLabelContext, pr
     for (const name of new Set(names)) wanted.push({ name, port, tags: [...portTags(port, name), ...taskTags, ...extraTags], where });
   }
   if (wanted.length === 0 && !ports.some((port) => port.labels.some((label) => label.key === CONSUL_LABEL))) {
-    wanted.push({ name: serviceName, port: ports[0]!, tags: [...taskTags, ...extraTags], where: "label consul" });
+    // No labelled port: the first port, under the task's service name.
+    if (serviceName === "") problems.push(`label consul: cannot derive a service name from the task ID ${JSON.stringify(taskId)}; set the label to the service name`);
+    else wanted.push({ name: serviceName, port: ports[0]!, tags: [...taskTags, ...extraTags], where: "label consul" });
   }
 
   const checkHost = context.checkHost ?? context.address ?? "127.0.0.1";
@@ -147,7 +146,7 @@ export function readConsulLabels(task: TaskInfo, context: ConsulLabelContext, pr
   const ids = new Set<string>();
   for (const { name, port, tags, where } of wanted) {
     if (!(Number.isInteger(port.number) && port.number >= 1 && port.number <= 65535)) {
-      problems.push(`${where}: ${describePort(port)} is not a port (1-65535)`);
+      problems.push(`${where}: ${port.number} is not a port number (1-65535)`);
       continue;
     }
     const id = `${taskId}_${name}_${port.number}`;
