@@ -203,22 +203,26 @@ export class ConsulServerDouble extends EventEmitter {
     return [...this.#instances.keys()];
   }
 
-  /** Resolves with the next request matching `match` (or one already recorded), rejects after `timeoutMs`. */
+  /** Resolves with a request matching `match` (one already recorded, or the next), rejects after `timeoutMs`. */
   waitForRequest(match: (request: RecordedConsulRequest) => boolean, timeoutMs = 15_000): Promise<RecordedConsulRequest> {
     const found = this.requests.find(match);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off("request", listener);
+        this.off("answered", listener);
         reject(new Error(`Timed out after ${timeoutMs} ms waiting for a request to the Consul double; got: ${this.requests.map((r) => `${r.method} ${r.path}`).join(", ")}`));
       }, timeoutMs);
       const listener = (request: RecordedConsulRequest): void => {
         if (!match(request)) return;
         clearTimeout(timer);
         this.off("request", listener);
+        this.off("answered", listener);
         resolve(request);
       };
+      // Checked when a request arrives and again once it is answered (a match on its status).
       this.on("request", listener);
+      this.on("answered", listener);
     });
   }
 
