@@ -3,7 +3,11 @@
 // the instance has left Consul's passing set, bounded waits when Consul is unreachable or hangs, and no token in any
 // message or output line.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { ConsulServerDouble } from "../../test/doubles/consulServer.js";
 import { fixtureCommand, MarkerDir, markerTaskSpec } from "../../test/helpers/fixtures.js";
@@ -12,7 +16,7 @@ import { withTimeout } from "../../test/helpers/waitFor.js";
 import type { HookContext, KillCause } from "../core/hook.js";
 import { TaskLifecycle } from "../core/taskLifecycle.js";
 import type { TaskSpec } from "../core/taskSpec.js";
-import { ConsulClient, ConsulError } from "./consul/consulClient.js";
+import { ConsulClient, ConsulError, parseConsulAddress } from "./consul/consulClient.js";
 import { consulHook, ConsulHookError, registrationBody, type ConsulHookOptions, type ConsulServiceOptions } from "./consulHook.js";
 import { readConsulSettings } from "./consulSettings.js";
 
@@ -409,5 +413,79 @@ describe("readConsulSettings", () => {
       'BERTH_CONSUL_LEAVE_TIMEOUT: invalid duration "30": expected <number><ns|us|ms|secs|mins|hrs|days|weeks>, e.g. "5secs"',
     ]);
     assert.ok(bad.every((problem) => !problem.includes(TOKEN)));
+  });
+});
+
+describe("ConsulClient transport: CONSUL_HTTP_ADDR forms, https with CONSUL_CACERT, unix sockets", () => {
+  let dir: string;
+  let tls: { cert: string; key: string; caFile: string; otherCaFile: string };
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "berth-consul-tls-"));
+    const openssl = (...args: string[]): void => void execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    for (const ca of ["ca", "other-ca"]) openssl("req", "-x509", ...ec, "-keyout", `${ca}.key`, "-out", `${ca}.pem`, "-days", "2", "-subj", `/CN=${ca}`);
+    openssl("req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+    writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext");
+    tls = {
+      cert: readFileSync(join(dir, "server.pem"), "utf8"),
+      key: readFileSync(join(dir, "server.key"), "utf8"),
+      caFile: join(dir, "ca.pem"),
+      otherCaFile: join(dir, "other-ca.pem"),
+    };
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("parses the address forms Consul's tools take", () => {
+    assert.equal(parseConsulAddress("127.0.0.1:8500").display, "http://127.0.0.1:8500");
+    assert.equal(parseConsulAddress("consul.service:8501", true).display, "https://consul.service:8501");
+    assert.equal(parseConsulAddress("https://[::1]:8501").display, "https://[::1]:8501");
+    assert.deepEqual(parseConsulAddress("unix:///run/consul.sock").socketPath, "/run/consul.sock");
+    for (const [text, why] of [
+      ["", "empty"],
+      ["ftp://h:1", 'unsupported scheme "ftp"'],
+      ["http://h:1/v1", 'expected no path or query, got "http://h:1/v1"'],
+      ["unix://run.sock", 'unix:// needs an absolute socket path, got "unix://run.sock"'],
+    ]) {
+      assert.throws(() => parseConsulAddress(text!), { code: "CONSUL_ADDRESS_INVALID", message: `invalid Consul address: ${why}` });
+    }
+  });
+
+  it("https verified against CONSUL_CACERT; a Consul the CA did not sign is refused, naming the TLS error", async () => {
+    const secure = await ConsulServerDouble.start({ tls: { cert: tls.cert, key: tls.key } });
+    try {
+      const problems: string[] = [];
+      const settings = readConsulSettings({ CONSUL_HTTP_ADDR: secure.address, CONSUL_CACERT: tls.caFile }, problems);
+      assert.deepEqual(problems, []);
+      const hook = consulHook({ ...options(), agent: settings.agent });
+      await hook.healthy!(phase(AbortSignal.timeout(5000)).context);
+      assert.ok(secure.agentServices().has(WEB.id));
+      await hook.stop!(phase(AbortSignal.timeout(5000)).context);
+
+      const wrongCa = readConsulSettings({ CONSUL_HTTP_ADDR: secure.address, CONSUL_CACERT: tls.otherCaFile }, problems);
+      const refused = consulHook({ ...options(), agent: wrongCa.agent });
+      await assert.rejects(refused.healthy!(phase(AbortSignal.timeout(5000)).context), (error: ConsulHookError) => {
+        assert.match(error.message, new RegExp(`Consul at https://127\\.0\\.0\\.1:${secure.port}: PUT /v1/agent/service/register: .*(certificate|verify)`, "i"));
+        assert.equal((error.cause as ConsulError).code, "CONSUL_UNREACHABLE");
+        return true;
+      });
+      assert.ok(!secure.agentServices().has(WEB.id));
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it("a unix:// agent socket", async () => {
+    const local = await ConsulServerDouble.start({ socketPath: join(dir, "consul.sock") });
+    try {
+      const hook = consulHook({ ...options(), agent: { address: local.address } });
+      const p = phase(AbortSignal.timeout(5000));
+      await hook.healthy!(p.context);
+      assert.match(p.lines[0]!, new RegExp(`in Consul at unix://${dir.replaceAll(".", "\\.")}/consul\\.sock `));
+      await hook.preKill!(phase(AbortSignal.timeout(5000)).context);
+      assert.equal(local.agentServices().size, 0);
+    } finally {
+      await local.close();
+    }
   });
 });

@@ -16,6 +16,7 @@
 // syncCatalog(); a number: for that many ms). Faults per endpoint: delay, hang, an error status, a reset connection.
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export type ConsulDoubleEndpoint = "register" | "deregister" | "health";
@@ -45,6 +46,10 @@ export interface ConsulDoubleOptions {
   /** ACL mode: every request must carry this token. */
   readonly requiredToken?: string;
   readonly nodeName?: string;
+  /** Serve HTTPS with this certificate (PEM). */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** Listen on this unix socket instead of 127.0.0.1. */
+  readonly socketPath?: string;
 }
 
 type Status = "passing" | "warning" | "critical";
@@ -135,22 +140,25 @@ export class ConsulServerDouble extends EventEmitter {
   private constructor(options: ConsulDoubleOptions) {
     super();
     this.#options = options;
-    this.#server = createServer((req, res) => this.#handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.#handle(req, res);
+    this.#server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
   }
 
   static async start(options: ConsulDoubleOptions = {}): Promise<ConsulServerDouble> {
     const double = new ConsulServerDouble(options);
     await new Promise<void>((resolve, reject) => {
       double.#server.once("error", reject);
-      double.#server.listen(0, "127.0.0.1", () => resolve());
+      if (options.socketPath !== undefined) double.#server.listen(options.socketPath, () => resolve());
+      else double.#server.listen(0, "127.0.0.1", () => resolve());
     });
-    double.#port = (double.#server.address() as AddressInfo).port;
+    if (options.socketPath === undefined) double.#port = (double.#server.address() as AddressInfo).port;
     return double;
   }
 
-  /** "127.0.0.1:port", as CONSUL_HTTP_ADDR. */
+  /** As CONSUL_HTTP_ADDR: "127.0.0.1:port", "https://127.0.0.1:port" or "unix:///path". */
   get address(): string {
-    return `127.0.0.1:${this.#port}`;
+    if (this.#options.socketPath !== undefined) return `unix://${this.#options.socketPath}`;
+    return `${this.#options.tls ? "https://" : ""}127.0.0.1:${this.#port}`;
   }
 
   get port(): number {

@@ -115,8 +115,6 @@ export function parseConsulAddress(text: string, ssl = false): ConsulEndpointAdd
   if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "") {
     throw invalid(`expected no path or query, got ${JSON.stringify(trimmed)}`);
   }
-  // Consul's default port when none is given.
-  if (url.port === "") url.port = url.protocol === "https:" ? "8501" : "8500";
   return { base: url, display: `${url.protocol}//${url.host}` };
 }
 
@@ -236,7 +234,7 @@ export class ConsulClient {
       headers,
       ...(this.address.socketPath !== undefined
         ? { socketPath: this.address.socketPath }
-        : { hostname: base.hostname.replace(/^\[|\]$/g, ""), port: Number(base.port) }),
+        : { hostname: base.hostname.replace(/^\[|\]$/g, ""), ...(base.port !== "" ? { port: Number(base.port) } : {}) }),
       ...(base.protocol === "https:" && this.#ca !== undefined ? { ca: this.#ca } : {}),
     };
     const send = base.protocol === "https:" && this.address.socketPath === undefined ? httpsRequest : httpRequest;
