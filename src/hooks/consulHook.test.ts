@@ -218,6 +218,30 @@ describe("consulHook against the Consul agent double", () => {
     assert.deepEqual(stop.lines, [`${WEB.id} was not registered in Consul at http://${consul.address} (already gone)`]);
   });
 
+  it("a catalog that lags by 300 ms: preKill ends after the lag, not before", async () => {
+    const hook = consulHook(options());
+    await hook.healthy!(phase().context);
+    consul.catalogLag = 300;
+    const started = performance.now();
+    const kill = phase(AbortSignal.timeout(20_000));
+    await hook.preKill!(kill.context);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed >= 290, `preKill ended ${elapsed} ms after it began, before the instance left the passing set`);
+    assert.ok(!consul.catalogIds().includes(WEB.id));
+    assert.match(kill.lines.at(-1)!, /left the passing instances of "web"/);
+  });
+
+  it("an answer that is not Consul's health JSON is a clear error (CONSUL_BAD_RESPONSE)", async () => {
+    const client = new ConsulClient({ address: consul.address });
+    consul.fault("health", { kind: "status", status: 200, body: "<html>proxy login</html>" });
+    await assert.rejects(client.healthService("web", { passing: true }, AbortSignal.timeout(5000)), {
+      code: "CONSUL_BAD_RESPONSE",
+      message: `Consul at http://${consul.address}: GET /v1/health/service/:name answered 200 with a body that is not JSON (<html>proxy login</html>)`,
+    });
+    consul.fault("health", { kind: "status", status: 200, body: '{"web": []}' });
+    await assert.rejects(client.healthService("web", { passing: true }, AbortSignal.timeout(5000)), { code: "CONSUL_BAD_RESPONSE" });
+  });
+
   it("preKill gives up waiting after leaveTimeoutMs, says so, and reading errors are reported once", async () => {
     const hook = consulHook(options({ leaveTimeoutMs: 400 }));
     await hook.healthy!(phase().context);
