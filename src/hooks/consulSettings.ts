@@ -3,7 +3,7 @@
 // Consul's CLI. Registration itself is asked per task (label `consul`); every problem names its variable, and no
 // message ever contains the token.
 import { readFileSync } from "node:fs";
-import { parseDuration } from "../mesos/duration.js";
+import { parseDuration } from "../time/duration.js";
 import { CONSUL_CHECK_STATUSES, DEFAULT_CONSUL_ADDRESS, parseConsulAddress, type ConsulCheckStatus, type ConsulClientOptions } from "./consul/consulClient.js";
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -2,6 +2,7 @@
 // too), so each rule below is about what must happen before what.
 import type { Hook } from "../core/hook.js";
 import { gracefulHttpHook, type GracefulHttpOptions } from "./gracefulHttpHook.js";
+import { consulHook, type ConsulHookOptions } from "./consulHook.js";
 import { haproxyHook, type HaproxyHookOptions } from "./haproxyHook.js";
 import { warmupHook, type WarmupOptions } from "./warmupHook.js";
 
@@ -11,15 +12,18 @@ export interface HookSettings {
   graceful?: GracefulHttpOptions;
   warmup?: WarmupOptions;
   haproxy?: HaproxyHookOptions;
+  consul?: ConsulHookOptions;
 }
 
-export function hookList({ custom = [], graceful, warmup, haproxy }: HookSettings): Hook[] {
+export function hookList({ custom = [], graceful, warmup, haproxy, consul }: HookSettings): Hook[] {
   return [
     // 0. The warm-up has only a healthy phase: it goes before every hook that registers the task anywhere, so that
     //    the first real request finds warm caches.
     ...(warmup ? [warmupHook(warmup)] : []),
     // 1. Registrations: in healthy after the warm-up; in preKill first of all, so that traffic stops before
-    //    anything else of the kill path (HAProxy's drain is confirmed: its sessions reach 0).
+    //    anything else of the kill path. Consul first: its leave (the instance is out of the passing set) stops
+    //    clients that discover through it, then HAProxy's drain confirms that the sessions still open have ended.
+    ...(consul ? [consulHook(consul)] : []),
     ...(haproxy ? [haproxyHook(haproxy)] : []),
     // 2. The operator's own hooks: a preKill hook (deregistration, a drain) finishes before the task is asked to quit.
     ...custom,

@@ -1,15 +1,17 @@
 // The agent-wide settings of Berth's integrations, read once from the executor's environment (set by the agent
 // operator with --executor_environment_variables, or by the framework): each integration is off unless configured.
 // Every problem names its variable, like the executor's own settings.
+import { readConsulSettings, type ConsulSettings } from "../hooks/consulSettings.js";
 import { readHaproxySettings, type HaproxySettings } from "../hooks/haproxySettings.js";
 
 export interface IntegrationSettings {
   readonly haproxy: HaproxySettings;
+  readonly consul: ConsulSettings;
 }
 
 export function readIntegrationSettings(env: Readonly<Record<string, string | undefined>>, problems: string[]): IntegrationSettings {
-  return { haproxy: readHaproxySettings(env, problems) };
+  return { haproxy: readHaproxySettings(env, problems), consul: readConsulSettings(env, problems) };
 }
 
 /** Settings with every integration off (tests, and front ends that configure none). */
-export const NO_INTEGRATIONS: IntegrationSettings = { haproxy: readHaproxySettings({}, []) };
+export const NO_INTEGRATIONS: IntegrationSettings = { haproxy: readHaproxySettings({}, []), consul: readConsulSettings({}, []) };

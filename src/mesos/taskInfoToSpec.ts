@@ -5,11 +5,14 @@
 import type { Hook } from "../core/hook.js";
 import type { LifecycleChecks } from "../core/taskLifecycle.js";
 import { execHook } from "../hooks/execHook.js";
+import type { ConsulHookOptions } from "../hooks/consulHook.js";
+import type { ConsulSettings } from "../hooks/consulSettings.js";
 import { httpHook } from "../hooks/httpHook.js";
 import { sleepHook } from "../hooks/sleepHook.js";
 import { hookList } from "../hooks/hookList.js";
 import type { CommandSpec, TaskSpec } from "../core/taskSpec.js";
 import { readBerthLabels, type LabelHook } from "./berthLabels.js";
+import { readConsulLabels } from "./consulLabels.js";
 import { readHaproxyLabels } from "./haproxyLabels.js";
 import { NO_INTEGRATIONS, type IntegrationSettings } from "./integrationSettings.js";
 import { checkInfoToSpec, healthCheckToSpec } from "./checksFromTaskInfo.js";
@@ -163,7 +166,9 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
   const checkContext = { env, cwd: context.cwd, ...(user ? { user } : {}) };
   const labels = readBerthLabels(task, checkContext, problems);
   const integrations = context.integrations ?? NO_INTEGRATIONS;
-  const haproxy = readHaproxyLabels(task, { settings: integrations.haproxy, advertiseAddress: context.advertiseAddress ?? "127.0.0.1" }, problems);
+  const advertiseAddress = context.advertiseAddress ?? "127.0.0.1";
+  const haproxy = readHaproxyLabels(task, { settings: integrations.haproxy, advertiseAddress }, problems);
+  const consul = consulOptions(task, integrations.consul, advertiseAddress, problems);
   const liveness = task.health_check ? healthCheckToSpec(task.health_check, checkContext, problems) : undefined;
   const check = task.check ? checkInfoToSpec(task.check, checkContext, problems) : undefined;
 
@@ -186,9 +191,24 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
       ...(labels.graceful ? { graceful: labels.graceful } : {}),
       ...(labels.warmup ? { warmup: labels.warmup } : {}),
       ...(haproxy ? { haproxy } : {}),
+      ...(consul ? { consul } : {}),
     }),
     drainMs: labels.drainMs,
     ...(maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs } : {}),
+  };
+}
+
+/** Consul registration for a task with the predecessor's `consul` label, on an agent where it is enabled. */
+function consulOptions(task: TaskInfo, settings: ConsulSettings, address: string, problems: string[]): ConsulHookOptions | undefined {
+  if (!settings.enabled) return undefined;
+  const labels = readConsulLabels(task, { address, globalTag: settings.globalTag }, problems);
+  if (!labels) return undefined;
+  return {
+    agent: settings.agent,
+    services: labels.services,
+    initialStatus: settings.initialStatus,
+    leaveTimeoutMs: settings.leaveTimeoutMs,
+    ...(settings.deregisterCriticalServiceAfterMs !== undefined ? { deregisterCriticalServiceAfterMs: settings.deregisterCriticalServiceAfterMs } : {}),
   };
 }
 
