@@ -88,8 +88,20 @@ export function requestOnce(options: HttpsRequest): Promise<HttpsResponse> {
   const { url, method, headers = {}, body, ca, certificate, maxBytes = 1024 * 1024, signal } = options;
   return new Promise<HttpsResponse>((resolve, reject) => {
     if (signal.aborted) return reject(classify(signal.reason, url, signal));
-    const fail = (error: unknown): void => reject(classify(error, url, signal));
+    let secured = false;
+    let responded = false;
+    const fail = (error: unknown): void => {
+      const code = (error as NodeJS.ErrnoException).code;
+      // TLS 1.3: a server verifies the client's certificate after the client considers the handshake done, and
+      // Node's servers (among others) then just close the connection: say what that most likely means.
+      if (secured && !responded && certificate && !signal.aborted && (code === "ECONNRESET" || code === "EPIPE")) {
+        reject(new ServiceRequestError("tls", safeUrl(url), `TLS failed (the server closed the connection right after the handshake: it probably does not accept the client certificate ${certificate.subject} from ${certificate.certVariable}): ${code}`, { cause: error }));
+        return;
+      }
+      reject(classify(error, url, signal));
+    };
     const onResponse = (res: IncomingMessage): void => {
+      responded = true;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on("data", (chunk: Buffer) => {
@@ -117,6 +129,7 @@ export function requestOnce(options: HttpsRequest): Promise<HttpsResponse> {
             ...(ca !== undefined ? { ca } : {}),
             ...(certificate ? { cert: certificate.certPem, key: certificate.keyPem } : {}),
           }, onResponse);
+    req.on("socket", (socket) => socket.once("secureConnect", () => (secured = true)));
     req.on("error", fail);
     req.end(body);
   });
