@@ -144,7 +144,7 @@ export function readSecretsSettings(env: Env, problems: string[]): SecretsSettin
   const vaultAddr = url("VAULT_ADDR", ["https:"], false);
   const vaultCa = caFile("VAULT_CACERT");
   const authMount = set("BERTH_VAULT_AUTH_MOUNT") ?? "cert";
-  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(authMount)) problems.push(`BERTH_VAULT_AUTH_MOUNT: ${JSON.stringify(authMount)} is not a mount path`);
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(authMount) || authMount.split("/").some((s) => s === "." || s === "..")) problems.push(`BERTH_VAULT_AUTH_MOUNT: ${JSON.stringify(authMount)} is not a mount path`);
   const role = set("BERTH_VAULT_CERT_ROLE");
   const namespace = set("VAULT_NAMESPACE");
   const vaultRetry = duration("BERTH_VAULT_RETRY_FOR", "30secs");
