@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -124,6 +125,24 @@ describe("configServiceHook (mutual TLS against a real HTTPS server)", () => {
       assert.equal(server.requests[0]?.url, "/config/cart%20v2");
     } finally {
       await server.close();
+    }
+  });
+
+  it("http:// only when allowed explicitly: then plain HTTP, without the client certificate", async () => {
+    assert.throws(() => configServiceHook({ settings: { urlTemplate: "http://127.0.0.1:1/{app}", allowHttp: false, lastKnownGood: false, retryForMs: 100 }, certificate: source() }), /http:\/\/ URLs are refused/);
+    const server = createHttpServer((req, res) => res.writeHead(200).end(JSON.stringify({ FEATURE: req.url ?? "" })));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const hook = configServiceHook({
+        settings: { urlTemplate: `http://127.0.0.1:${port}/{app}`, allowHttp: true, lastKnownGood: false, retryForMs: 1000 },
+        certificate: { certVariable: "BERTH_CLIENT_CERT", certValue: undefined, keyVariable: "BERTH_CLIENT_KEY", keyValue: undefined },
+      });
+      const run = await prestart(hook);
+      assert.deepEqual(run.result?.env, { FEATURE: "/%2Fshop%2Fcart" });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 
@@ -274,7 +293,7 @@ describe("configServiceHook (mutual TLS against a real HTTPS server)", () => {
       const down = await prestart(hookFor(server, enabled));
       assert.equal(down.error, undefined, String(down.error));
       assert.deepEqual(down.result?.env, { DB_PASSWORD: SECRET, FEATURE: "on" });
-      assert.match(down.lines.at(-1) ?? "", /failed after \d+ attempts \(status 503\): HTTP 503; using the last-known-good configuration fetched at \S+ \(2 variables\)$/);
+      assert.match(down.lines.at(-1) ?? "", /failed after \d+ attempts \(status 503\): (HTTP 503|no answer within BERTH_CONFIG_SERVICE_RETRY_FOR \(300ms\); before that: HTTP 503); using the last-known-good configuration fetched at \S+ \(2 variables\)$/);
       assertNoLeak(down);
 
       const downDisabled = await prestart(hookFor(server, { settings: { retryForMs: 300 } }));

@@ -15,6 +15,7 @@ import type { Hook, HookContext, PrestartResult } from "../core/hook.js";
 import { assertCertificateCurrent, loadAgentCertificate, type AgentCertificate, type CertificateSource } from "./agentCertificate.js";
 import { requestOnce, safeUrl, ServiceRequestError, withRetries } from "./secrets/httpsClient.js";
 import type { ConfigServiceSettings } from "./secretsSettings.js";
+import { formatDuration } from "../mesos/duration.js";
 
 export interface ConfigServiceHookOptions {
   readonly settings: ConfigServiceSettings;
@@ -28,6 +29,7 @@ export interface ConfigServiceHookOptions {
 }
 
 export type ConfigServiceErrorCode =
+  | "CONFIG_SERVICE_INVALID" // options that cannot work (an http:// URL not allowed explicitly)
   | "CONFIG_SERVICE_NO_APP" // no app name
   | "CONFIG_SERVICE_FAILED" // the request failed (unreachable, status, TLS, timeout)
   | "CONFIG_SERVICE_INVALID_RESPONSE"; // not a JSON object of valid names to strings
@@ -80,6 +82,10 @@ export function parseConfigAnswer(body: string, reserved: readonly string[] = []
 /** Throws ConfigServiceError for options that cannot work. */
 export function configServiceHook(options: ConfigServiceHookOptions): Hook {
   const { settings, certificate: source } = options;
+  const protocol = new URL(settings.urlTemplate.replaceAll("{app}", "app")).protocol;
+  if (protocol !== "https:" && !(protocol === "http:" && settings.allowHttp)) {
+    throw new ConfigServiceError("CONFIG_SERVICE_INVALID", `config service: ${protocol}// URLs are refused (https://, or http:// with BERTH_CONFIG_SERVICE_ALLOW_HTTP=true)`);
+  }
   return {
     name: "config-service",
     async prestart(context: HookContext): Promise<PrestartResult> {
@@ -119,10 +125,13 @@ export function configServiceHook(options: ConfigServiceHookOptions): Hook {
       } catch (error) {
         if (!(error instanceof ServiceRequestError)) throw error;
         const down = error.kind === "unreachable" || error.kind === "timeout" || (error.kind === "status" && (error.status ?? 0) >= 500);
+        // A timeout of the retry budget (not of the hook's deadline) says which setting ended it.
+        const detail = error.kind === "timeout" && !signal.aborted ? `no answer within BERTH_CONFIG_SERVICE_RETRY_FOR (${formatDuration(settings.retryForMs)})` : error.detail;
         const earlier = error.kind === "timeout" && previous ? `; before that: ${previous.detail}` : "";
         const attempts = error.attempts > 1 ? ` after ${error.attempts} attempts` : "";
-        const status = error.status !== undefined ? ` (status ${error.status})` : "";
-        const message = `${service} failed${attempts}${status}: ${error.detail}${earlier}${error.retryable || error.kind === "timeout" ? "" : " (not retried)"}`;
+        const statusCode = error.status ?? (error.kind === "timeout" ? previous?.status : undefined);
+        const status = statusCode !== undefined ? ` (status ${statusCode})` : "";
+        const message = `${service} failed${attempts}${status}: ${detail}${earlier}${error.retryable || error.kind === "timeout" ? "" : " (not retried)"}`;
         if (down && settings.lastKnownGood && !signal.aborted) {
           const copy = await readLastKnownGood(lkgFile, app);
           if (copy) {

@@ -5,6 +5,8 @@ import { makeTestCertificates, type KeyPair, type TestCertificates } from "../..
 import { startVaultDouble, type VaultDouble, type VaultDoubleOptions } from "../../test/doubles/vaultServer.js";
 import type { PrestartResult } from "../core/hook.js";
 import type { TaskSpec } from "../core/taskSpec.js";
+import { freePort } from "../../test/helpers/health/healthServer.js";
+import { waitFor } from "../../test/helpers/waitFor.js";
 import { parseVaultReference } from "../mesos/vaultLabels.js";
 import type { VaultSettings } from "./secretsSettings.js";
 import { VaultError, vaultHook, type VaultSecretRef } from "./vaultHook.js";
@@ -42,7 +44,7 @@ interface Run {
   lines: string[];
 }
 
-async function prestart(vault: VaultDouble, secrets: VaultSecretRef[], client: KeyPair = certs.client, settings: Partial<VaultSettings> = {}): Promise<Run> {
+async function prestart(vault: Pick<VaultDouble, "url">, secrets: VaultSecretRef[], client: KeyPair = certs.client, settings: Partial<VaultSettings> = {}, timeoutMs = 20_000): Promise<Run> {
   const hook = vaultHook({
     settings: { addr: vault.url, caPem: certs.ca.cert, authMount: "cert", retryForMs: 10_000, ...settings },
     certificate: { certVariable: "BERTH_CLIENT_CERT", certValue: client.certFile, keyVariable: "BERTH_CLIENT_KEY", keyValue: client.keyFile },
@@ -51,7 +53,7 @@ async function prestart(vault: VaultDouble, secrets: VaultSecretRef[], client: K
   });
   const lines: string[] = [];
   try {
-    const result = (await hook.prestart!({ task, signal: AbortSignal.timeout(20_000), output: (line) => lines.push(line) })) ?? {};
+    const result = (await hook.prestart!({ task, signal: AbortSignal.timeout(timeoutMs), output: (line) => lines.push(line) })) ?? {};
     return { result, lines };
   } catch (error) {
     return { error, lines };
@@ -137,6 +139,27 @@ describe("vaultHook against the Vault double (real TLS)", () => {
       assert.equal(run.lines.length, 2);
       assert.match(run.lines[0] ?? "", /certificate login \(auth\/cert, CN=berth-agent-test, role shop\): HTTP 503: the double was told to fail; retrying in \d+ ms \(attempt 1\)$/);
       assert.equal(vault.logins[0]?.role, "shop");
+      assertRevoked(vault);
+      assertNoLeak(run, vault);
+    });
+  });
+
+  it("an unreachable Vault: retried within the budget, then fails naming Vault and the cause", async () => {
+    const port = await freePort();
+    const run = await prestart({ url: `https://127.0.0.1:${port}` }, [ref("X", "secret/a#b")], certs.client, { retryForMs: 300 });
+    assert.ok(run.error instanceof VaultError && run.error.code === "VAULT_LOGIN_FAILED", String(run.error));
+    assert.match(run.error.message, new RegExp(`^Vault https://127\\.0\\.0\\.1:${port}/: certificate login .* failed after \\d+ attempts: connect ECONNREFUSED`));
+    assert.ok(run.lines.length >= 1 && run.lines.every((l) => /: connect ECONNREFUSED 127\.0\.0\.1:\d+; retrying in \d+ ms/.test(l)), JSON.stringify(run.lines));
+  });
+
+  it("a read that hangs past the hook's deadline: the hook ends at the deadline and the token is still revoked", async () => {
+    await withVault({ hangReads: true }, async (vault) => {
+      const started = performance.now();
+      const run = await prestart(vault, [ref("DB_PASSWORD", "secret/shop/db#password")], certs.client, {}, 500);
+      assert.ok(performance.now() - started < 3_000, "ended at the deadline");
+      assert.ok(run.error instanceof VaultError && run.error.code === "VAULT_READ_FAILED", String(run.error));
+      assert.match(run.error.message, /reading secret secret\/shop\/db \(label berth\.vault\.DB_PASSWORD\) failed: no answer before the deadline$/);
+      await waitFor(() => vault.revoked.length === 1, { what: "the token to be revoked in the background" });
       assertRevoked(vault);
       assertNoLeak(run, vault);
     });

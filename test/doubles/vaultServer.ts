@@ -28,6 +28,8 @@ export interface VaultDoubleOptions {
   readonly denied?: readonly string[];
   /** The auth mount of the cert method (default "cert"). */
   readonly authMount?: string;
+  /** KV reads never answer (a hung Vault). */
+  readonly hangReads?: boolean;
   /** Answer this status to the next N requests of any kind (5xx to test retries). */
   failNext?: { status: number; count: number };
 }
@@ -111,6 +113,7 @@ export async function startVaultDouble(options: VaultDoubleOptions): Promise<Vau
     const kv = /^\/v1\/([^/]+)\/data\/(.+)$/.exec(path);
     if (kv) {
       if (req.method !== "GET") return json(res, 405, { errors: [] });
+      if (options.hangReads) return;
       const secretPath = `${decodeURIComponent(kv[1] as string)}/${(kv[2] as string).split("/").map(decodeURIComponent).join("/")}`;
       const reply = (status: number, answer: unknown): void => {
         record.reads.push({ path: secretPath, token: typeof token === "string" ? token : "", status });

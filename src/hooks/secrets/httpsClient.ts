@@ -80,7 +80,7 @@ function classify(error: unknown, url: URL, signal: AbortSignal): ServiceRequest
     else if (/alert/i.test(text)) hint = " (the server refused the TLS handshake: does it trust the client certificate's CA?)";
     return new ServiceRequestError("tls", where, `TLS failed${hint}: ${code || text}${code && text && !text.includes(code) ? ` ${text}` : ""}`, { cause: error });
   }
-  return new ServiceRequestError("unreachable", where, `${code ? `${code} ` : ""}${text}`.trimEnd(), { cause: error });
+  return new ServiceRequestError("unreachable", where, code && !text.includes(code) ? `${code} ${text}` : text, { cause: error });
 }
 
 /** One request; rejects with a ServiceRequestError. Any status resolves (the caller decides). */
