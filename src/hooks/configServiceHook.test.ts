@@ -11,7 +11,7 @@ import { makeTestCertificates, type KeyPair, type TestCertificates } from "../..
 import type { Hook, PrestartResult } from "../core/hook.js";
 import type { TaskSpec } from "../core/taskSpec.js";
 import { AgentCertificateError, type CertificateSource } from "./agentCertificate.js";
-import { ConfigServiceError, configServiceHook, LAST_KNOWN_GOOD_FILE, type ConfigServiceHookOptions } from "./configServiceHook.js";
+import { ConfigServiceError, configServiceHook, lastKnownGoodFile, type ConfigServiceHookOptions } from "./configServiceHook.js";
 import type { ConfigServiceSettings } from "./secretsSettings.js";
 
 const SECRET = "s3cr3t-value-must-not-leak";
@@ -276,7 +276,7 @@ describe("configServiceHook (mutual TLS against a real HTTPS server)", () => {
   it("last-known-good: kept 0600 in the sandbox when enabled, used only when the service is down, and the log says so", async () => {
     let mode: "ok" | "down" | "404" = "ok";
     const server = await startConfigServer(() => (mode === "ok" ? ok() : mode === "down" ? { status: 503, body: "" } : { status: 404, body: "" }));
-    const file = join(sandbox, LAST_KNOWN_GOOD_FILE);
+    const file = lastKnownGoodFile(sandbox, "/shop/cart");
     try {
       // Disabled: nothing kept, a down service fails the task.
       const plain = await prestart(hookFor(server));
@@ -305,6 +305,18 @@ describe("configServiceHook (mutual TLS against a real HTTPS server)", () => {
 
       const otherApp = await prestart(hookFor(server, { ...enabled, app: "other" }));
       assert.ok(otherApp.error instanceof ConfigServiceError, "another app's copy is never used");
+
+      // A directory shared by the agent's tasks (BERTH_CONFIG_SERVICE_LAST_KNOWN_GOOD_DIR), created 0700: a new task
+      // (a new sandbox) still finds the copy.
+      const shared = join(sandbox, "shared", "lkg");
+      mode = "ok";
+      const inShared = { settings: { lastKnownGood: true, lastKnownGoodDir: shared, retryForMs: 300 } };
+      assert.equal((await prestart(hookFor(server, inShared))).error, undefined);
+      assert.equal(statSync(shared).mode & 0o777, 0o700);
+      assert.equal(statSync(lastKnownGoodFile(shared, "/shop/cart")).mode & 0o777, 0o600);
+      mode = "down";
+      const fromShared = await prestart(hookFor(server, { ...inShared, sandboxDir: join(sandbox, "another-sandbox") }));
+      assert.equal(fromShared.result?.env?.DB_PASSWORD, SECRET);
     } finally {
       await server.close();
     }

@@ -7,9 +7,9 @@
 //   still down at the end ──▶ the last-known-good copy in the sandbox, if enabled and present (the log says so)
 //
 // Values are never written anywhere but the returned env and the 0600 copy; messages name variables, never values.
-import { randomBytes } from "node:crypto";
-import { readFile, rename, unlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { BerthError } from "../berthError.js";
 import type { Hook, HookContext, PrestartResult } from "../core/hook.js";
 import { assertCertificateCurrent, loadAgentCertificate, type AgentCertificate, type CertificateSource } from "./agentCertificate.js";
@@ -22,7 +22,7 @@ export interface ConfigServiceHookOptions {
   readonly certificate: CertificateSource;
   /** The app name from the berth.config.app label; else the task's MARATHON_APP_ID. */
   readonly app?: string;
-  /** Where the last-known-good copy lives (default: the task's working directory, its sandbox). */
+  /** Where the last-known-good copy lives: settings.lastKnownGoodDir, else the task's working directory (its sandbox). */
   readonly sandboxDir?: string;
   /** First retry backoff (ms), for tests. */
   readonly initialBackoffMs?: number;
@@ -45,7 +45,10 @@ export class ConfigServiceError extends BerthError {
   }
 }
 
-export const LAST_KNOWN_GOOD_FILE = ".berth-config-last-known-good.json";
+/** The last-known-good copy of an app's configuration in `dir` (one file per app: the directory may be shared). */
+export function lastKnownGoodFile(dir: string, app: string): string {
+  return join(dir, `.berth-config-${createHash("sha256").update(app).digest("hex").slice(0, 16)}.json`);
+}
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Names a config service may not set: Berth's and the agent's own. */
 const RESERVED = /^(BERTH_|MESOS_)/;
@@ -102,7 +105,7 @@ export function configServiceHook(options: ConfigServiceHookOptions): Hook {
         cert = await loadAgentCertificate(source, signal);
         assertCertificateCurrent(cert);
       }
-      const lkgFile = join(options.sandboxDir ?? task.cwd, LAST_KNOWN_GOOD_FILE);
+      const lkgFile = lastKnownGoodFile(settings.lastKnownGoodDir ?? options.sandboxDir ?? task.cwd, app);
       let previous: ServiceRequestError | undefined;
       let answer;
       try {
@@ -164,6 +167,7 @@ interface LastKnownGood {
 }
 
 async function writeLastKnownGood(file: string, app: string, env: Record<string, string>): Promise<void> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${randomBytes(6).toString("hex")}`;
   const copy: LastKnownGood = { app, fetchedAt: new Date().toISOString(), env };
   try {

@@ -1,6 +1,7 @@
 // Agent-wide settings of the secrets integrations (config service, Vault, certificate lifetime), from the executor's
 // environment. Every integration is off unless its variable is set; every problem names its variable.
 import { readFileSync } from "node:fs";
+import { isAbsolute } from "node:path";
 import { parseDuration } from "../mesos/duration.js";
 import { DEFAULT_CERT_VARIABLE, DEFAULT_KEY_VARIABLE, type CertificateSource } from "./agentCertificate.js";
 
@@ -15,8 +16,10 @@ export interface ConfigServiceSettings {
   readonly caFile?: string;
   /** An http:// URL was allowed explicitly. */
   readonly allowHttp: boolean;
-  /** Keep and use a last-known-good copy in the sandbox. */
+  /** Keep and use a last-known-good copy. */
   readonly lastKnownGood: boolean;
+  /** Where (an absolute directory shared by the agent's tasks); undefined: each task's sandbox. */
+  readonly lastKnownGoodDir?: string;
   /** How long to retry an unreachable service (within the hook's deadline). */
   readonly retryForMs: number;
 }
@@ -50,7 +53,8 @@ export const SECRETS_VARIABLES = {
   BERTH_CONFIG_SERVICE_URL: ["— (off)", "config service URL template; {app} becomes the URL-encoded app name"],
   BERTH_CONFIG_SERVICE_CA: ["system CAs", "PEM file of the CA(s) that verify the config service"],
   BERTH_CONFIG_SERVICE_ALLOW_HTTP: ["false", "true allows an http:// URL (no TLS, no client certificate)"],
-  BERTH_CONFIG_SERVICE_LAST_KNOWN_GOOD: ["false", "true keeps a copy in the sandbox (mode 0600) used when the service is down"],
+  BERTH_CONFIG_SERVICE_LAST_KNOWN_GOOD: ["false", "true keeps a copy of each app's configuration (mode 0600) used when the service is down"],
+  BERTH_CONFIG_SERVICE_LAST_KNOWN_GOOD_DIR: ["the task's sandbox", "absolute directory for those copies, kept across tasks (created 0700)"],
   BERTH_CONFIG_SERVICE_RETRY_FOR: ["30secs", "how long to retry an unreachable or failing (5xx) service"],
   VAULT_ADDR: ["— (off)", "Vault's address; enables berth.vault.* labels"],
   VAULT_CACERT: ["system CAs", "PEM file of the CA(s) that verify Vault"],
@@ -134,10 +138,12 @@ export function readSecretsSettings(env: Env, problems: string[]): SecretsSettin
   const configUrl = url("BERTH_CONFIG_SERVICE_URL", ["https:", "http:"], allowHttp);
   const configCa = caFile("BERTH_CONFIG_SERVICE_CA");
   const lastKnownGood = bool("BERTH_CONFIG_SERVICE_LAST_KNOWN_GOOD");
+  const lastKnownGoodDir = set("BERTH_CONFIG_SERVICE_LAST_KNOWN_GOOD_DIR");
+  if (lastKnownGoodDir !== undefined && !isAbsolute(lastKnownGoodDir)) problems.push(`BERTH_CONFIG_SERVICE_LAST_KNOWN_GOOD_DIR: expected an absolute path, got ${JSON.stringify(lastKnownGoodDir)}`);
   const configRetry = duration("BERTH_CONFIG_SERVICE_RETRY_FOR", "30secs");
   if (configUrl !== undefined) {
     if (!configUrl.includes("{app}")) problems.push("BERTH_CONFIG_SERVICE_URL: the template has no {app} placeholder");
-    configService = { urlTemplate: configUrl, ...configCa, allowHttp, lastKnownGood, retryForMs: configRetry };
+    configService = { urlTemplate: configUrl, ...configCa, allowHttp, lastKnownGood, ...(lastKnownGoodDir !== undefined && isAbsolute(lastKnownGoodDir) ? { lastKnownGoodDir } : {}), retryForMs: configRetry };
   }
 
   let vault: VaultSettings | undefined;

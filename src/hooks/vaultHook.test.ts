@@ -87,6 +87,7 @@ describe("vaultHook against the Vault double (real TLS)", () => {
       assert.deepEqual(vault.logins.map((l) => l.subject), ["berth-agent-test"]);
       assert.deepEqual(vault.reads.map((r) => [r.path, r.status]), [["secret/shop/db", 200], ["kv/shop/api", 200]]);
       assert.ok(vault.reads.every((r) => r.token === vault.logins[0]?.token));
+      assert.deepEqual(run.lines, [`Vault ${vault.url}/: DB_PASSWORD, DB_PORT, API_KEY from 2 secret(s)`]);
       assertRevoked(vault);
       assertNoLeak(run, vault);
     });
@@ -136,7 +137,8 @@ describe("vaultHook against the Vault double (real TLS)", () => {
     await withVault({ failNext: { status: 503, count: 2 } }, async (vault) => {
       const run = await prestart(vault, [ref("DB_PASSWORD", "secret/shop/db#password")], certs.client, { role: "shop" });
       assert.equal(run.error, undefined, String(run.error));
-      assert.equal(run.lines.length, 2);
+      assert.equal(run.lines.length, 3);
+      assert.match(run.lines[2] ?? "", /^Vault https:\/\/127\.0\.0\.1:\d+\/: DB_PASSWORD from 1 secret\(s\)$/);
       assert.match(run.lines[0] ?? "", /certificate login \(auth\/cert, CN=berth-agent-test, role shop\): HTTP 503: the double was told to fail; retrying in \d+ ms \(attempt 1\)$/);
       assert.equal(vault.logins[0]?.role, "shop");
       assertRevoked(vault);

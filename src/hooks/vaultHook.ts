@@ -106,7 +106,9 @@ export function vaultHook(options: VaultHookOptions): Hook {
 
       const token = await login(call, settings, cert, vault, failed);
       try {
-        return { env: await readAll(call, secrets, vault, token, failed) };
+        const env = await readAll(call, secrets, vault, token, failed);
+        output(`${vault}: ${Object.keys(env).join(", ")} from ${new Set(secrets.map((r) => `${r.mount}/${r.path}`)).size} secret(s)`);
+        return { env };
       } finally {
         await revoke(call, token, signal, options.revokeTimeoutMs ?? 5_000, vault, output);
       }
