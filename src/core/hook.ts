@@ -7,7 +7,7 @@ import type { TaskSpec } from "./taskSpec.js";
 export type LifecyclePhase = "prestart" | "poststart" | "healthy" | "preKill" | "exited" | "stop";
 
 /** Why a task is being killed. */
-export type KillCause = "requested" | "group" | "shutdown" | "health" | "hook" | "max_completion_time" | "internal";
+export type KillCause = "requested" | "group" | "shutdown" | "health" | "hook" | "hook_request" | "max_completion_time" | "internal";
 
 export interface HookContext {
   /** The task as it will run (for prestart: before the hook's env is applied). */
@@ -16,6 +16,11 @@ export interface HookContext {
   readonly signal: AbortSignal;
   /** One line of the hook's output for the task's log stream (never put secrets here). */
   output(line: string): void;
+  /**
+   * Asks for a graceful kill of the task (the whole kill path), naming why, e.g. a certificate about to expire.
+   * May be called later, after the call returned. The task ends TASK_KILLED with `detail` in its message.
+   */
+  readonly requestKill?: (detail: string) => void;
 }
 
 export interface PrestartResult {

@@ -104,6 +104,7 @@ const KILL_MESSAGES: Readonly<Record<KillCause, string>> = {
   shutdown: "killed because the executor is shutting down",
   health: "killed because its health check failed",
   hook: "killed because a hook failed",
+  hook_request: "killed at a hook's request",
   max_completion_time: "killed because it reached its maximum completion time",
   internal: "killed because Berth could not supervise it",
 };
@@ -442,6 +443,7 @@ export class TaskLifecycle {
       task: this.#taskSpec,
       signal,
       output: (line) => this.#emit(() => this.#events.onHookOutput?.(hook.name, phase, line)),
+      requestKill: (detail) => this.kill({ cause: "hook_request" }, `hook "${hook.name}": ${detail}`),
     };
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
@@ -480,7 +482,7 @@ export class TaskLifecycle {
       const because = `Task ${KILL_MESSAGES[kill.cause]}${kill.detail ? `: ${kill.detail}` : ""}`;
       const message = `${because}. ${process.message}`;
       if (kill.cause === "requested") return { ...base, state: "killed", reason: "killed", message: process.message };
-      if (kill.cause === "group") return { ...base, state: "killed", reason: "killed", message };
+      if (kill.cause === "group" || kill.cause === "hook_request") return { ...base, state: "killed", reason: "killed", message };
       if (kill.cause === "shutdown") return { ...base, state: "killed", reason: "shutdown", message };
       const reason = kill.cause === "health" ? "health_check_failed" : kill.cause === "hook" ? "hook_failed" : kill.cause === "internal" ? "internal" : "max_completion_time";
       return { ...base, state: "failed", reason, message };

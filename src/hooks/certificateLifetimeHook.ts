@@ -13,7 +13,7 @@ export interface CertificateLifetimeOptions {
   readonly certificate: CertificateSource;
   /** Random spread before NotAfter (ms). */
   readonly spreadMs: number;
-  /** Called once when the time has come; the lifecycle kills the task gracefully. Without it, prestart checks only. */
+  /** Called once when the time has come (default: the hook context's requestKill, the lifecycle's graceful kill). */
   readonly requestKill?: (reason: string) => void;
   /** For tests. */
   readonly random?: () => number;
@@ -47,22 +47,19 @@ export function certificateLifetimeHook(options: CertificateLifetimeOptions): Ho
       assertCertificateCurrent(certificate, new Date(now()));
       notAfter = certificate.notAfter;
     },
-    ...(requestKill
-      ? {
-          async poststart({ output }) {
-            if (notAfter === undefined || timer) return;
-            const delay = certificateKillDelayMs(notAfter, spreadMs, now(), random);
-            const at = new Date(now() + delay).toISOString();
-            const reason = `the client certificate in ${source.certVariable} expires at ${notAfter.toISOString()} (validate-certificate)`;
-            output(`graceful kill scheduled at ${at}: ${reason}`);
-            timer = setLongTimeout(() => {
-              timer = undefined;
-              requestKill(reason);
-            }, delay).unref();
-          },
-          exited: clear,
-          stop: clear,
-        }
-      : {}),
+    async poststart({ output, requestKill: lifecycleKill }) {
+      const kill = requestKill ?? lifecycleKill;
+      if (notAfter === undefined || timer || !kill) return;
+      const delay = certificateKillDelayMs(notAfter, spreadMs, now(), random);
+      const at = new Date(now() + delay).toISOString();
+      const reason = `the client certificate in ${source.certVariable} expires at ${notAfter.toISOString()} (validate-certificate)`;
+      output(`graceful kill scheduled at ${at}: ${reason}`);
+      timer = setLongTimeout(() => {
+        timer = undefined;
+        kill(reason);
+      }, delay).unref();
+    },
+    exited: clear,
+    stop: clear,
   };
 }

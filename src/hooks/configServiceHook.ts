@@ -15,7 +15,7 @@ import type { Hook, HookContext, PrestartResult } from "../core/hook.js";
 import { assertCertificateCurrent, loadAgentCertificate, type AgentCertificate, type CertificateSource } from "./agentCertificate.js";
 import { requestOnce, safeUrl, ServiceRequestError, withRetries } from "./secrets/httpsClient.js";
 import type { ConfigServiceSettings } from "./secretsSettings.js";
-import { formatDuration } from "../mesos/duration.js";
+import { formatDuration } from "../time/duration.js";
 
 export interface ConfigServiceHookOptions {
   readonly settings: ConfigServiceSettings;

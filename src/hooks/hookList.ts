@@ -2,8 +2,11 @@
 // too), so each rule below is about what must happen before what.
 import type { Hook } from "../core/hook.js";
 import { gracefulHttpHook, type GracefulHttpOptions } from "./gracefulHttpHook.js";
+import { certificateLifetimeHook, type CertificateLifetimeOptions } from "./certificateLifetimeHook.js";
+import { configServiceHook, type ConfigServiceHookOptions } from "./configServiceHook.js";
 import { consulHook, type ConsulHookOptions } from "./consulHook.js";
 import { haproxyHook, type HaproxyHookOptions } from "./haproxyHook.js";
+import { vaultHook, type VaultHookOptions } from "./vaultHook.js";
 import { warmupHook, type WarmupOptions } from "./warmupHook.js";
 
 export interface HookSettings {
@@ -13,10 +16,19 @@ export interface HookSettings {
   warmup?: WarmupOptions;
   haproxy?: HaproxyHookOptions;
   consul?: ConsulHookOptions;
+  certificateLifetime?: CertificateLifetimeOptions;
+  configService?: ConfigServiceHookOptions;
+  vault?: VaultHookOptions;
 }
 
-export function hookList({ custom = [], graceful, warmup, haproxy, consul }: HookSettings): Hook[] {
+export function hookList({ custom = [], graceful, warmup, haproxy, consul, certificateLifetime, configService, vault }: HookSettings): Hook[] {
   return [
+    // Prestart, first: an expired certificate stops the task before anything uses it; then the configuration
+    // service and Vault put the app's configuration and secrets into its environment (a later hook's variable wins),
+    // before the operator's own prestart hooks, which see them.
+    ...(certificateLifetime ? [certificateLifetimeHook(certificateLifetime)] : []),
+    ...(configService ? [configServiceHook(configService)] : []),
+    ...(vault ? [vaultHook(vault)] : []),
     // 0. The warm-up has only a healthy phase: it goes before every hook that registers the task anywhere, so that
     //    the first real request finds warm caches.
     ...(warmup ? [warmupHook(warmup)] : []),

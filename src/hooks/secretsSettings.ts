@@ -2,7 +2,7 @@
 // environment. Every integration is off unless its variable is set; every problem names its variable.
 import { readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
-import { parseDuration } from "../mesos/duration.js";
+import { parseDuration } from "../time/duration.js";
 import { DEFAULT_CERT_VARIABLE, DEFAULT_KEY_VARIABLE, type CertificateSource } from "./agentCertificate.js";
 
 type Env = Readonly<Record<string, string | undefined>>;

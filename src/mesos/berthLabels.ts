@@ -14,7 +14,9 @@ import type { TaskInfo } from "./types.js";
 
 export const LABEL_PREFIX = "berth.";
 /** Prefixes of the labels each integration reads itself (every key under them is checked there). */
-const INTEGRATION_PREFIXES = ["berth.haproxy."] as const;
+const INTEGRATION_PREFIXES = ["berth.haproxy.", "berth.vault."] as const;
+/** Single labels an integration reads itself (secretsLabels.ts). */
+const INTEGRATION_LABELS: readonly string[] = ["berth.config.app"];
 
 /** Every label Berth reads, with what it means (the README table lists the same). */
 export const BERTH_LABELS = {
@@ -99,7 +101,7 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
       continue;
     }
     // Labels of an integration are read and checked (unknown keys too) by its own reader, e.g. haproxyLabels.ts.
-    if (INTEGRATION_PREFIXES.some((prefix) => label.key.startsWith(prefix))) continue;
+    if (INTEGRATION_PREFIXES.some((prefix) => label.key.startsWith(prefix)) || INTEGRATION_LABELS.includes(label.key)) continue;
     if (!(label.key in BERTH_LABELS)) {
       problems.push(`label ${label.key} is not a Berth label (known: ${Object.keys(BERTH_LABELS).join(", ")}, berth.hook.<name>.${HOOK_FIELDS.join("|")})`);
       continue;

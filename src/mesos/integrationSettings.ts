@@ -3,15 +3,18 @@
 // Every problem names its variable, like the executor's own settings.
 import { readConsulSettings, type ConsulSettings } from "../hooks/consulSettings.js";
 import { readHaproxySettings, type HaproxySettings } from "../hooks/haproxySettings.js";
+import { readSecretsSettings, type SecretsSettings } from "../hooks/secretsSettings.js";
 
 export interface IntegrationSettings {
   readonly haproxy: HaproxySettings;
   readonly consul: ConsulSettings;
+  /** The agent-issued client certificate, the config service, Vault. */
+  readonly secrets: SecretsSettings;
 }
 
 export function readIntegrationSettings(env: Readonly<Record<string, string | undefined>>, problems: string[]): IntegrationSettings {
-  return { haproxy: readHaproxySettings(env, problems), consul: readConsulSettings(env, problems) };
+  return { haproxy: readHaproxySettings(env, problems), consul: readConsulSettings(env, problems), secrets: readSecretsSettings(env, problems) };
 }
 
 /** Settings with every integration off (tests, and front ends that configure none). */
-export const NO_INTEGRATIONS: IntegrationSettings = { haproxy: readHaproxySettings({}, []), consul: readConsulSettings({}, []) };
+export const NO_INTEGRATIONS: IntegrationSettings = { haproxy: readHaproxySettings({}, []), consul: readConsulSettings({}, []), secrets: readSecretsSettings({}, []) };

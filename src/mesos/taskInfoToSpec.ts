@@ -8,11 +8,15 @@ import { execHook } from "../hooks/execHook.js";
 import type { ConsulHookOptions } from "../hooks/consulHook.js";
 import type { ConsulSettings } from "../hooks/consulSettings.js";
 import { httpHook } from "../hooks/httpHook.js";
+import type { HookSettings } from "../hooks/hookList.js";
+import type { SecretsSettings } from "../hooks/secretsSettings.js";
 import { sleepHook } from "../hooks/sleepHook.js";
 import { hookList } from "../hooks/hookList.js";
 import type { CommandSpec, TaskSpec } from "../core/taskSpec.js";
 import { readBerthLabels, type LabelHook } from "./berthLabels.js";
 import { readConsulLabels } from "./consulLabels.js";
+import { readCertificateLabels, readConfigServiceLabels } from "./secretsLabels.js";
+import { readVaultLabels } from "./vaultLabels.js";
 import { readHaproxyLabels } from "./haproxyLabels.js";
 import { NO_INTEGRATIONS, type IntegrationSettings } from "./integrationSettings.js";
 import { checkInfoToSpec, healthCheckToSpec } from "./checksFromTaskInfo.js";
@@ -169,6 +173,10 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
   const advertiseAddress = context.advertiseAddress ?? "127.0.0.1";
   const haproxy = readHaproxyLabels(task, { settings: integrations.haproxy, advertiseAddress }, problems);
   const consul = consulOptions(task, integrations.consul, advertiseAddress, problems);
+  const secrets = secretsHooks(task, integrations.secrets, context.cwd, problems);
+  // The client certificate's variables are the executor's, whatever their names (the key is a secret).
+  delete env[integrations.secrets.certificate.certVariable];
+  delete env[integrations.secrets.certificate.keyVariable];
   const liveness = task.health_check ? healthCheckToSpec(task.health_check, checkContext, problems) : undefined;
   const check = task.check ? checkInfoToSpec(task.check, checkContext, problems) : undefined;
 
@@ -192,9 +200,23 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
       ...(labels.warmup ? { warmup: labels.warmup } : {}),
       ...(haproxy ? { haproxy } : {}),
       ...(consul ? { consul } : {}),
+      ...secrets,
     }),
     drainMs: labels.drainMs,
     ...(maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs } : {}),
+  };
+}
+
+/** The prestart hooks that bring configuration and secrets, each only where the agent configured it. */
+function secretsHooks(task: TaskInfo, settings: SecretsSettings, cwd: string, problems: string[]): Pick<HookSettings, "certificateLifetime" | "configService" | "vault"> {
+  const { certificate } = settings;
+  const validate = readCertificateLabels(task, problems);
+  const config = readConfigServiceLabels(task, { configService: settings.configService }, problems);
+  const vaultSecrets = readVaultLabels(task, { vault: settings.vault }, problems);
+  return {
+    ...(validate ? { certificateLifetime: { certificate, spreadMs: settings.certificateSpreadMs } } : {}),
+    ...(config && settings.configService ? { configService: { settings: settings.configService, certificate, sandboxDir: cwd, ...(config.app !== undefined ? { app: config.app } : {}) } } : {}),
+    ...(vaultSecrets && vaultSecrets.length > 0 && settings.vault ? { vault: { settings: settings.vault, certificate, secrets: vaultSecrets } } : {}),
   };
 }
 
