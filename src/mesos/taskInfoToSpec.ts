@@ -8,6 +8,7 @@ import { execHook } from "../hooks/execHook.js";
 import type { ConsulHookOptions } from "../hooks/consulHook.js";
 import type { ConsulSettings } from "../hooks/consulSettings.js";
 import { httpHook } from "../hooks/httpHook.js";
+import { hookFromConfig, type HookConfig } from "../hooks/hookConfig.js";
 import type { HookSettings } from "../hooks/hookList.js";
 import type { SecretsSettings } from "../hooks/secretsSettings.js";
 import { sleepHook } from "../hooks/sleepHook.js";
@@ -195,7 +196,8 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
     },
     checks: { ...(liveness ? { liveness } : {}), ...(labels.readiness ? { readiness: labels.readiness } : {}), ...(check ? { check } : {}) },
     hooks: hookList({
-      custom: labels.hooks.map(labelHook),
+      // The agent's hooks (BERTH_CONFIG) before the task's own; built per task: hooks may keep state for their task.
+      custom: [...agentHooks(integrations.file.hooks), ...labels.hooks.map(labelHook)],
       ...(labels.graceful ? { graceful: labels.graceful } : {}),
       ...(labels.warmup ? { warmup: labels.warmup } : {}),
       ...(haproxy ? { haproxy } : {}),
@@ -232,6 +234,11 @@ function consulOptions(task: TaskInfo, settings: ConsulSettings, address: string
     leaveTimeoutMs: settings.leaveTimeoutMs,
     ...(settings.deregisterCriticalServiceAfterMs !== undefined ? { deregisterCriticalServiceAfterMs: settings.deregisterCriticalServiceAfterMs } : {}),
   };
+}
+
+/** The settings file's hooks (validated when the file was read). */
+function agentHooks(configs: readonly HookConfig[]): Hook[] {
+  return configs.flatMap((config) => hookFromConfig(config).hook ?? []);
 }
 
 /** The Hook for a hook read from labels (options already validated). */

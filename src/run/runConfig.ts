@@ -18,9 +18,7 @@ import {
 } from "../core/health/index.js";
 import type { LifecycleChecks } from "../core/taskLifecycle.js";
 import type { TaskSpec } from "../core/taskSpec.js";
-import { PHASES, execHook, validateExecHookOptions } from "../hooks/execHook.js";
-import { httpHook, parseStatusRanges, validateHttpHookOptions, type HttpHookOptions } from "../hooks/httpHook.js";
-import { sleepHook, validateSleepHookOptions, type SleepHookOptions } from "../hooks/sleepHook.js";
+import { duplicateHookNames, envRecordSchema, hookConfigSchema, hookFromConfig, positiveSecondsSchema, secondsSchema, zodProblems } from "../hooks/hookConfig.js";
 
 export class RunConfigError extends BerthError {
   readonly problems: readonly string[];
@@ -37,13 +35,9 @@ export const DEFAULT_KILL_GRACE_SECONDS = 3;
 /** Kubernetes-like readiness defaults: check soon and often, gate after one pass. */
 export const READINESS_DEFAULTS = { delayMs: 0, intervalMs: 1_000, timeoutMs: 1_000, successes: 1 } as const;
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-// Seconds become milliseconds: a value finite in seconds but not in ms (1e306) would be an infinite wait.
-const finiteInMs = (value: number): boolean => Number.isFinite(value * 1000);
-const TOO_LARGE = "is too large (seconds)";
-const seconds = z.number().finite().min(0, "must be >= 0 (seconds)").refine(finiteInMs, TOO_LARGE);
-const positiveSeconds = z.number().finite().positive("must be > 0 (seconds)").refine(finiteInMs, TOO_LARGE);
-const envRecord = z.record(z.string().regex(ENV_NAME, "is not a valid variable name"), z.string({ error: "must be a string" }));
+const seconds = secondsSchema;
+const positiveSeconds = positiveSecondsSchema;
+const envRecord = envRecordSchema;
 // SIGKILL and SIGSTOP cannot be caught, so they cannot ask a task to stop gracefully.
 const stopSignals = Object.keys(constants.signals).filter((s) => s !== "SIGKILL" && s !== "SIGSTOP");
 const stopSignal = z.string().refine((s) => stopSignals.includes(s), {
@@ -80,32 +74,6 @@ const healthCheckSchema = z
 const readinessCheckSchema = z.strictObject({ ...probeFields, successes: z.number().int().min(1).optional() }).superRefine(probeProblems);
 const checkSchema = z.strictObject(probeFields).superRefine(probeProblems);
 
-const httpActionSchema = z.strictObject({
-  url: z.string(),
-  method: z.string().default("GET"),
-  headers: z.record(z.string(), z.string()).optional(),
-  body: z.string().optional(),
-  /** e.g. "200-299,409" (default 200-299). */
-  expectStatus: z.string().optional(),
-});
-
-const hookSchema = z
-  .strictObject({
-    name: z.string().trim().min(1, "must not be empty"),
-    phases: z.array(z.enum(PHASES as [string, ...string[]])).min(1, "must list at least one phase"),
-    exec: z
-      .array(z.string())
-      .min(1, "must name at least the program")
-      .refine((argv) => argv[0] !== "", "the program (first word) must not be empty")
-      .optional(),
-    http: httpActionSchema.optional(),
-    sleepSeconds: seconds.optional(),
-    timeoutSeconds: positiveSeconds.optional(),
-    env: envRecord.optional(),
-  })
-  .refine((hook) => [hook.exec, hook.http, hook.sleepSeconds].filter((action) => action !== undefined).length === 1, "needs exactly one of exec, http, sleepSeconds")
-  .refine((hook) => hook.env === undefined || hook.exec !== undefined, "env goes with exec only");
-
 const runConfigSchema = z.strictObject({
   name: z.string().trim().min(1, "must not be empty").optional(),
   env: envRecord.default({}),
@@ -116,7 +84,7 @@ const runConfigSchema = z.strictObject({
   healthCheck: healthCheckSchema.optional(),
   readinessCheck: readinessCheckSchema.optional(),
   check: checkSchema.optional(),
-  hooks: z.array(hookSchema).default([]),
+  hooks: z.array(hookConfigSchema).default([]),
 });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;
@@ -124,36 +92,12 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
 /** Validates a parsed config file; the error lists every problem with its JSON path. */
 export function parseRunConfig(json: unknown, source = "config"): RunConfig {
   const result = runConfigSchema.safeParse(json);
-  const problems = result.success ? [] : result.error.issues.flatMap(problemsOf);
+  const problems = result.success ? [] : result.error.issues.flatMap(zodProblems);
   problems.push(...duplicateHookNames(json));
   if (result.success && problems.length === 0) return result.data;
   throw new RunConfigError(source, problems);
 }
 
-function problemsOf(issue: z.core.$ZodIssue): string[] {
-  // One line per unknown key, at its own path: "healthCheck.intervall: unknown key".
-  if (issue.code === "unrecognized_keys") return issue.keys.map((key) => `${pathOf([...issue.path, key])}: unknown key`);
-  // zod reports a bad record key generically; the key schema's own message says what is wrong.
-  if (issue.code === "invalid_key") return [`${pathOf(issue.path)}: ${issue.issues.map((inner) => inner.message).join("; ")}`];
-  if (issue.code === "invalid_type" && issue.path.length === 0) return ["(config): must be a JSON object"];
-  return [`${pathOf(issue.path)}: ${issue.message}`];
-}
-
-/** Messages name a failing hook; two with one name would make them ambiguous. Checked on the raw input so that it is
- * reported together with every other problem. */
-function duplicateHookNames(json: unknown): string[] {
-  const hooks = typeof json === "object" && json !== null ? (json as { hooks?: unknown }).hooks : undefined;
-  if (!Array.isArray(hooks)) return [];
-  const seen = new Set<string>();
-  const problems: string[] = [];
-  hooks.forEach((hook: unknown, i) => {
-    const name: unknown = typeof hook === "object" && hook !== null ? (hook as { name?: unknown }).name : undefined;
-    if (typeof name !== "string") return;
-    if (seen.has(name.trim())) problems.push(`hooks.${i}.name: ${JSON.stringify(name)} is already the name of an earlier hook`);
-    seen.add(name.trim());
-  });
-  return problems;
-}
 
 /** Reads and validates a config file. */
 export async function readRunConfig(path: string, { signal }: { signal?: AbortSignal } = {}): Promise<RunConfig> {
@@ -252,13 +196,8 @@ export function runTaskFromConfig(config: RunConfig, { argv, processEnv, cwd, na
   // (secrets before the cache warm-up that uses them); the same order deregisters before anything else in preKill.
   const hooks: Hook[] = [];
   config.hooks.forEach((hook, i) => {
-    const common = {
-      name: hook.name,
-      phases: hook.phases as (typeof PHASES)[number][],
-      ...(hook.timeoutSeconds !== undefined ? { timeoutMs: hook.timeoutSeconds * 1000 } : {}),
-    };
-    const built = hookOf(hook, common);
-    if (built.problems.length > 0) problems.push(...built.problems.map((p) => `hooks.${i}: ${p}`));
+    const built = hookFromConfig(hook);
+    if (built.problems.length > 0) problems.push(...built.problems.map((p: string) => `hooks.${i}: ${p}`));
     else if (built.hook) hooks.push(built.hook);
   });
 
@@ -270,29 +209,6 @@ export function runTaskFromConfig(config: RunConfig, { argv, processEnv, cwd, na
     drainMs: config.drainSeconds * 1000,
     ...(config.maxCompletionSeconds !== undefined ? { maxCompletionTimeMs: config.maxCompletionSeconds * 1000 } : {}),
   };
-}
-
-/** One hook of the file: exactly one of exec, http, sleepSeconds (the schema made sure). */
-function hookOf(
-  hook: z.infer<typeof hookSchema>,
-  common: { name: string; phases: (typeof PHASES)[number][]; timeoutMs?: number },
-): { hook?: Hook; problems: string[] } {
-  if (hook.exec) {
-    const options = { ...common, argv: hook.exec, ...(hook.env ? { env: hook.env } : {}) };
-    const problems = validateExecHookOptions(options);
-    return problems.length > 0 ? { problems } : { hook: execHook(options), problems };
-  }
-  if (hook.http) {
-    const { url, method, headers, body, expectStatus: statusText } = hook.http;
-    const expectStatus = statusText === undefined ? undefined : parseStatusRanges(statusText);
-    if (statusText !== undefined && !expectStatus) return { problems: [`http.expectStatus must list statuses or ranges, e.g. "200-299,409"; got ${JSON.stringify(statusText)}`] };
-    const options: HttpHookOptions = { ...common, url, method, ...(headers ? { headers } : {}), ...(body !== undefined ? { body } : {}), ...(expectStatus ? { expectStatus } : {}) };
-    const problems = validateHttpHookOptions(options).map((p) => `http: ${p}`);
-    return problems.length > 0 ? { problems } : { hook: httpHook(options), problems };
-  }
-  const options: SleepHookOptions = { ...common, sleepMs: (hook.sleepSeconds ?? 0) * 1000 };
-  const problems = validateSleepHookOptions(options);
-  return problems.length > 0 ? { problems } : { hook: sleepHook(options), problems };
 }
 
 /** Berth's environment as the task's base: without Berth's own BERTH_* settings (as `berth executor` does). */
@@ -318,7 +234,3 @@ function probeOf(check: ProbeFields, task: TaskSpec): Probe {
 }
 
 const ms = (value: number | undefined, fallbackMs: number): number => (value === undefined ? fallbackMs : Math.round(value * 1000));
-
-function pathOf(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? "(config)" : path.map(String).join(".");
-}

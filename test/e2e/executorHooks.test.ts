@@ -1,7 +1,8 @@
 // External exec hooks configured by berth.hook.* labels, through the real `berth executor` on our local Mesos
 // agent simulator: environment from prestart, failures and deadlines, output in the executor's log.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -187,6 +188,32 @@ describe("berth executor exec hooks (berth.hook.* labels) on the local agent sim
         recorder.close();
       }
     }));
+
+  test("BERTH_CONFIG: the agent's hooks run for every task, before the task's own; a bad file stops the executor (exit 2)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "berth-settings-e2e-"));
+    try {
+      const settings = join(dir, "berth.json");
+      writeFileSync(settings, JSON.stringify({ hooks: [{ name: "agent-env", phases: ["prestart"], exec: ["/bin/sh", "-c", "echo BERTH_ENV FROM_AGENT=yes; echo BERTH_ENV ORDER=agent"] }] }));
+      await withBerth({ launch: { env: { BERTH_CONFIG: settings } } }, async ({ executor, markers }) => {
+        const out = markers.file("env.out");
+        executor.launch(
+          withLabels(shellTask("t", `env > ${out}.tmp && mv ${out}.tmp ${out}`), hookLabels("task-env", ["/bin/sh", "-c", "echo BERTH_ENV ORDER=task"], "prestart")),
+        );
+        await executor.waitForUpdate((s) => s.state === "TASK_FINISHED", { timeoutMs: 20_000 });
+        const env = readFileSync(out, "utf8");
+        assert.match(env, /^FROM_AGENT=yes$/m);
+        assert.match(env, /^ORDER=task$/m, "the task's own hook runs after the agent's (its variable wins)");
+      });
+      writeFileSync(settings, JSON.stringify({ hooks: [{ name: "x", phases: ["whenever"], exec: ["true"] }] }));
+      await withBerth({ launch: { env: { BERTH_CONFIG: settings } } }, async ({ executor }) => {
+        const exit = await executor.waitForExit({ timeoutMs: 20_000 });
+        assert.equal(exit.code, 2);
+        assert.match(readFileSync(join(executor.sandbox, "stderr"), "utf8"), /BERTH_CONFIG \(.*berth\.json\): hooks\.0\.phases\.0: /);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test("berth.drain-seconds: the stop signal waits for the drain after the preKill hooks", () =>
     withBerth({}, async ({ executor, markers }) => {
