@@ -136,13 +136,13 @@ export async function devCommand(appPath: string, { encoding, stopAfter, executo
   let agent: LocalAgent;
   try {
     agent = await LocalAgent.start({
-    workDir,
-    frameworkCapabilities: ["TASK_KILLING_STATE"],
-    // Like --authenticate_http_executors: the executor gets a token, and bin/berth-executor hands it over on a pipe.
-    executorSecretKey: randomBytes(32).toString("hex"),
-    // Like --executor_environment_variables: the executor (and so the task) finds programs on your PATH.
-    // --executor-env and --haproxy's socket come on top, as an operator's settings would.
-    executorEnvironmentVariables: { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", ...(process.env.HOME ? { HOME: process.env.HOME } : {}), ...settings },
+      workDir,
+      frameworkCapabilities: ["TASK_KILLING_STATE"],
+      // Like --authenticate_http_executors: the executor gets a token, and bin/berth-executor hands it over on a pipe.
+      executorSecretKey: randomBytes(32).toString("hex"),
+      // Like --executor_environment_variables: the executor (and so the task) finds programs on your PATH.
+      // --executor-env and --haproxy's socket come on top, as an operator's settings would.
+      executorEnvironmentVariables: { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", ...(process.env.HOME ? { HOME: process.env.HOME } : {}), ...settings },
     });
   } catch (error) {
     process.stderr.write(`berth dev: ${(error as Error).message}\n`);

@@ -67,8 +67,6 @@ export function devHaproxyConfig({ socketPath, port, backends }: { socketPath: s
     "  timeout connect 2s",
     "  timeout client 60s",
     "  timeout server 60s",
-    // A stopping HAProxy waits this long for requests in flight, no longer.
-    "  timeout client-fin 1s",
     "frontend berth-dev",
     `  bind 127.0.0.1:${port}`,
     `  default_backend ${backends[0]}`,
