@@ -25,7 +25,14 @@ async function runCli(argv: readonly string[]): Promise<void> {
     .argument("<app.json>", "Marathon app definition (cmd or args, env, labels, portDefinitions, taskKillGracePeriodSeconds)")
     .option("--encoding <json|protobuf>", "wire encoding between the executor and the built-in agent", "json")
     .option("--stop-after <seconds>", "kill the task gracefully after this many seconds")
-    .action(async (appPath: string, options: { encoding: string; stopAfter?: string }) => {
+    .option(
+      "--executor-env <NAME=VALUE>",
+      "a setting for the executor, as the agent's --executor_environment_variables (repeatable), e.g. BERTH_HAPROXY_SOCKET=/run/haproxy/admin.sock",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option("--haproxy", "start a local HAProxy (/usr/sbin/haproxy) with the backend(s) of the app's berth.haproxy.backend label and register the task in it")
+    .option("--haproxy-port <port>", "the local HAProxy's frontend port on 127.0.0.1 (default: a free one; implies --haproxy)")
+    .action(async (appPath: string, options: { encoding: string; stopAfter?: string; executorEnv?: string[]; haproxy?: boolean; haproxyPort?: string }) => {
       const { devCommand } = await import("./devCommand.js");
       process.exitCode = await devCommand(appPath, options);
     });
