@@ -1,37 +1,15 @@
 // `berth dev APP.json` end to end: the built-in agent (our Mesos agent simulator) launches `berth executor` with
 // Marathon's command line; the task really serves HTTP; Ctrl-C (SIGINT) kills it gracefully.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { BERTH_MAIN, taggedProcesses } from "../helpers/berthHarness.js";
+import { taggedProcesses } from "../helpers/berthHarness.js";
+import { runDev } from "../helpers/devRun.js";
 import { repoRoot } from "../helpers/fixtures.js";
 import { waitFor } from "../helpers/waitFor.js";
-
-interface DevRun {
-  output: () => string;
-  exited: Promise<number | null>;
-  running: () => boolean;
-  pid: number;
-}
-
-function runDev(appPath: string, ...args: string[]): DevRun {
-  const child = spawn(process.execPath, [BERTH_MAIN, "dev", appPath, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  let running = true;
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("exit", (code) => {
-      running = false;
-      resolve(code);
-    }),
-  );
-  return { output: () => output, exited, running: () => running, pid: child.pid as number };
-}
 
 /** The example app with a tag in its env, so that every process it starts can be found afterwards. */
 function taggedExample(): { appPath: string; tag: string; cleanup: () => void } {

@@ -3,54 +3,33 @@
 // kill (--stop-after: what Ctrl-C does) drains the server (a request in flight finishes) before the app's SIGTERM;
 // nothing is left afterwards.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { BERTH_MAIN, taggedProcesses } from "../helpers/berthHarness.js";
+import { taggedProcesses } from "../helpers/berthHarness.js";
+import { runDev, type DevRun } from "../helpers/devRun.js";
 import { repoRoot } from "../helpers/fixtures.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 const EXAMPLE = join(repoRoot, "examples/haproxy-drain/app.json");
 const TAG_VARIABLE = "E2E_RUN_TAG";
 
-interface DevRun {
-  output: () => string;
-  exited: Promise<number | null>;
-  running: () => boolean;
-  pid: number;
-  tag: string;
-}
+type TaggedDevRun = DevRun & { tag: string };
 
 /**
  * The real CLI, tagged: berth dev and HAProxy inherit the tag from its environment, the executor and the app from
  * --executor-env (the agent hands executors only what it is told to), so every process of the run can be found.
  */
-function runDev(appPath: string, ...args: string[]): DevRun {
+function runTaggedDev(appPath: string, ...args: string[]): TaggedDevRun {
   const tag = randomUUID();
-  const child = spawn(process.execPath, [BERTH_MAIN, "dev", appPath, "--executor-env", `${TAG_VARIABLE}=${tag}`, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, [TAG_VARIABLE]: tag },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  let running = true;
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("exit", (code) => {
-      running = false;
-      resolve(code);
-    }),
-  );
-  return { output: () => output, exited, running: () => running, pid: child.pid as number, tag };
+  return { ...runDev(appPath, ["--executor-env", `${TAG_VARIABLE}=${tag}`, ...args], { [TAG_VARIABLE]: tag }), tag };
 }
 
 /** Stops what is left of a run and fails if anything was. */
-async function noLeftovers(dev: DevRun): Promise<void> {
+async function noLeftovers(dev: TaggedDevRun): Promise<void> {
   if (dev.running()) process.kill(dev.pid, "SIGKILL");
   await dev.exited;
   // berth dev waits for the executor and HAProxy to exit before it does: anything still tagged is a leftover.
@@ -70,7 +49,7 @@ describe("berth dev --haproxy (real HAProxy 2.6, examples/haproxy-drain)", () =>
   test("registered once ready, serves through the frontend; the graceful kill drains before SIGTERM; nothing left", async () => {
     const stopAfterS = 12;
     const startedAt = Date.now();
-    const dev = runDev(EXAMPLE, "--haproxy", "--stop-after", String(stopAfterS));
+    const dev = runTaggedDev(EXAMPLE, "--haproxy", "--stop-after", String(stopAfterS));
     try {
       const url = await waitFor(() => /haproxy \(pid \d+\): (http:\/\/127\.0\.0\.1:\d+\/)/.exec(dev.output())?.[1], { timeoutMs: 30_000, what: "the frontend URL in the timeline" });
       const haproxyPid = Number(/haproxy \(pid (\d+)\)/.exec(dev.output())?.[1]);
@@ -115,7 +94,7 @@ describe("berth dev --haproxy (real HAProxy 2.6, examples/haproxy-drain)", () =>
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const { port } = blocker.address() as { port: number };
-    const dev = runDev(EXAMPLE, "--haproxy-port", String(port));
+    const dev = runTaggedDev(EXAMPLE, "--haproxy-port", String(port));
     try {
       assert.equal(await dev.exited, 3, dev.output());
       assert.match(dev.output(), /berth dev: HAProxy \(\/usr\/sbin\/haproxy\) did not start: it exited \(code \d+\):/);
@@ -139,7 +118,7 @@ describe("berth dev --haproxy (real HAProxy 2.6, examples/haproxy-drain)", () =>
         [[EXAMPLE, "--haproxy-port", "70000"], /--haproxy-port must be a port number \(1-65535\), got "70000"/],
       ];
       for (const [args, message] of cases) {
-        const dev = runDev(args[0] as string, ...args.slice(1));
+        const dev = runTaggedDev(args[0] as string, ...args.slice(1));
         try {
           assert.equal(await dev.exited, 2, dev.output());
           assert.match(dev.output(), message);
