@@ -18,6 +18,11 @@ import {
 } from "../core/health/index.js";
 import type { LifecycleChecks } from "../core/taskLifecycle.js";
 import type { TaskSpec } from "../core/taskSpec.js";
+import { validateConsulHookOptions, type ConsulHookOptions } from "../hooks/consulHook.js";
+import { readConsulSettings } from "../hooks/consulSettings.js";
+import { validateHaproxyHookOptions, type HaproxyHookOptions } from "../hooks/haproxyHook.js";
+import { readHaproxySettings } from "../hooks/haproxySettings.js";
+import { hookList, type HookSettings } from "../hooks/hookList.js";
 import { duplicateHookNames, envRecordSchema, hookConfigSchema, hookFromConfig, positiveSecondsSchema, secondsSchema, zodProblems } from "../hooks/hookConfig.js";
 
 export class RunConfigError extends BerthError {
@@ -85,6 +90,24 @@ const runConfigSchema = z.strictObject({
   readinessCheck: readinessCheckSchema.optional(),
   check: checkSchema.optional(),
   hooks: z.array(hookConfigSchema).default([]),
+  /** Register the task's port in HAProxy backends (the Runtime API from BERTH_HAPROXY_SOCKET), as berth.haproxy.* does. */
+  haproxy: z
+    .strictObject({
+      backends: z.array(z.string()).min(1, "must name at least one backend"),
+      port: z.number().int().min(1).max(65535),
+      weight: z.number().int().min(0).max(256).optional(),
+      drainTimeoutSeconds: positiveSeconds.optional(),
+      check: z.boolean().optional(),
+    })
+    .optional(),
+  /** Register the task in Consul (CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN…), as the `consul` label does. */
+  consul: z
+    .strictObject({
+      services: z
+        .array(z.strictObject({ name: z.string().trim().min(1, "must not be empty"), port: z.number().int().min(1).max(65535), tags: z.array(z.string()).default([]) }))
+        .min(1, "must list at least one service"),
+    })
+    .optional(),
 });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;
@@ -200,12 +223,14 @@ export function runTaskFromConfig(config: RunConfig, { argv, processEnv, cwd, na
     if (built.problems.length > 0) problems.push(...built.problems.map((p: string) => `hooks.${i}: ${p}`));
     else if (built.hook) hooks.push(built.hook);
   });
+  const registrations = registrationsOf(config, spec.taskId, processEnv, problems);
 
   if (problems.length > 0) throw new RunConfigError(source, problems);
   return {
     spec,
     checks,
-    hooks,
+    // The same order as under Mesos (hookList.ts): registrations before the operator's hooks.
+    hooks: hookList({ custom: hooks, ...registrations }),
     drainMs: config.drainSeconds * 1000,
     ...(config.maxCompletionSeconds !== undefined ? { maxCompletionTimeMs: config.maxCompletionSeconds * 1000 } : {}),
   };
@@ -214,7 +239,63 @@ export function runTaskFromConfig(config: RunConfig, { argv, processEnv, cwd, na
 /** Berth's environment as the task's base: without Berth's own BERTH_* settings (as `berth executor` does). */
 function ownEnvRemoved(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined && !key.startsWith("BERTH_")) result[key] = value;
+  for (const [key, value] of Object.entries(env)) {
+    // Berth's settings and its own credentials (CONSUL_HTTP_TOKEN, VAULT_TOKEN) are Berth's, as under Mesos.
+    if (value !== undefined && !key.startsWith("BERTH_") && !OWN_CREDENTIALS.includes(key)) result[key] = value;
+  }
+  return result;
+}
+
+const OWN_CREDENTIALS: readonly string[] = ["CONSUL_HTTP_TOKEN", "VAULT_TOKEN"];
+
+/**
+ * HAProxy and Consul registrations from the file, with the agent-wide settings read from Berth's environment (the
+ * same variables as under Mesos). The address announced is BERTH_ADVERTISE_ADDRESS, else 127.0.0.1.
+ */
+function registrationsOf(
+  config: RunConfig,
+  taskId: string,
+  env: Readonly<Record<string, string | undefined>>,
+  problems: string[],
+): Pick<HookSettings, "haproxy" | "consul"> {
+  const address = env.BERTH_ADVERTISE_ADDRESS || "127.0.0.1";
+  const result: { haproxy?: HaproxyHookOptions; consul?: ConsulHookOptions } = {};
+  if (config.haproxy) {
+    const settings = readHaproxySettings(env, problems);
+    if (!settings.socket) problems.push("haproxy: BERTH_HAPROXY_SOCKET is not set (where HAProxy's Runtime API listens)");
+    else {
+      const { backends, port, weight, drainTimeoutSeconds, check } = config.haproxy;
+      const hostPort = address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+      const options: HaproxyHookOptions = {
+        socket: settings.socket,
+        backends: backends.map((backend) => ({ backend, address: hostPort, ...(weight !== undefined ? { weight } : {}) })),
+        drainTimeoutMs: drainTimeoutSeconds !== undefined ? drainTimeoutSeconds * 1000 : settings.drainTimeoutMs,
+        recheckIntervalMs: settings.recheckIntervalMs,
+        ...(check !== undefined ? { check } : {}),
+      };
+      const invalid = validateHaproxyHookOptions(options);
+      if (invalid.length > 0) problems.push(...invalid.map((p) => `haproxy: ${p}`));
+      else result.haproxy = options;
+    }
+  }
+  if (config.consul) {
+    const settings = readConsulSettings(env, problems);
+    const options: ConsulHookOptions = {
+      agent: settings.agent,
+      services: config.consul.services.map(({ name, port, tags }) => ({
+        id: `${taskId}_${name}_${port}`,
+        name,
+        address,
+        port,
+        tags: [...tags, ...(settings.globalTag ? [settings.globalTag] : [])],
+      })),
+      initialStatus: settings.initialStatus,
+      leaveTimeoutMs: settings.leaveTimeoutMs,
+    };
+    const invalid = validateConsulHookOptions(options);
+    if (invalid.length > 0) problems.push(...invalid.map((p) => `consul: ${p}`));
+    else result.consul = options;
+  }
   return result;
 }
 

@@ -10,6 +10,8 @@ import { BERTH_MAIN, taggedProcesses } from "../helpers/berthHarness.js";
 import { MarkerDir, fixture } from "../helpers/fixtures.js";
 import { waitFor, withTimeout } from "../helpers/waitFor.js";
 import { freePort } from "../../src/dev/freePort.js";
+import { ConsulServerDouble } from "../doubles/consulServer.js";
+import { startHaproxy } from "../helpers/haproxy.js";
 
 interface Exit {
   code: number | null;
@@ -343,6 +345,54 @@ describe("berth run", () => {
       const b = berth(["--", "sh", fixture("spawns-grandchild.sh"), "exit", "5"], { CHILD_DELAY: "0" });
       assert.equal((await b.exit()).code, 5);
       assert.ok(existsSync(markers.file("term")), "what the task left behind got the stop signal");
+    });
+  });
+
+  test("haproxy and consul in the config: registered once ready, drained and deregistered before the stop signal (real HAProxy, Consul double)", async () => {
+    const haproxy = await startHaproxy([{ name: "web" }]);
+    const consul = await ConsulServerDouble.start();
+    try {
+      await withRun(async ({ berth, config }) => {
+        const port = await freePort();
+        const file = config({
+          readinessCheck: { protocol: "http", port, path: "/health" },
+          haproxy: { backends: ["web"], port },
+          consul: { services: [{ name: "web", port, tags: ["run"] }] },
+          killGracePeriodSeconds: 10,
+        });
+        const b = berth(["--config", file, "--name", "web", "--", process.execPath, fixture("health-server.mjs")], {
+          PORT: String(port),
+          BERTH_HAPROXY_SOCKET: haproxy.socketPath,
+          CONSUL_HTTP_ADDR: consul.address,
+          CONSUL_HTTP_TOKEN: "run-token",
+        });
+        const registered = await consul.waitForRequest((r) => r.path === "/v1/agent/service/register", 30_000);
+        assert.match(registered.body, /"Tags":\["run","marathon"\]/);
+        await waitFor(() => b.logs().some((l) => /^registered web\/web\./.test(l.msg ?? "")), { what: "the HAProxy registration" });
+        b.signal("SIGTERM");
+        assert.equal((await b.exit()).code, 0, b.stderr());
+        const messages = b.logs().map((l) => l.msg ?? "");
+        const at = (pattern: RegExp): number => {
+          const index = messages.findIndex((m) => pattern.test(m));
+          assert.ok(index >= 0, `${pattern} in:\n${messages.join("\n")}`);
+          return index;
+        };
+        assert.ok(at(/^deregistered web\./) < at(/^drained web\/web\./), "Consul first, then the HAProxy drain");
+        assert.ok(at(/^removed web\/web\./) < at(/^killing task$/), "then the stop signal");
+        assert.doesNotMatch(b.stderr(), /run-token/, "the token is in no log line");
+      });
+    } finally {
+      await haproxy.stop();
+      await consul.close();
+    }
+  });
+
+  test("haproxy in the config without BERTH_HAPROXY_SOCKET: exit 2 naming it, nothing run", async () => {
+    await withRun(async ({ berth, config, markers }) => {
+      const b = berth(["--config", config({ haproxy: { backends: ["web"], port: 8080 } }), "--", "touch", markers.file("ran")]);
+      assert.equal((await b.exit()).code, 2);
+      assert.match(b.stderr(), /haproxy: BERTH_HAPROXY_SOCKET is not set/);
+      assert.equal(markers.exists("ran"), false);
     });
   });
 });
