@@ -89,6 +89,15 @@ describe("config service (real mutual TLS) and Vault (double) into the task's en
       await executor.waitForExit({ timeoutMs: 20_000 });
     }));
 
+  test("validate-certificate with an expired agent certificate: TASK_FAILED naming the variable and NotAfter, nothing runs", () =>
+    withBerth({ launch: { env: { BERTH_CLIENT_CERT: certs.expiredClient.certFile, BERTH_CLIENT_KEY: certs.expiredClient.keyFile } } }, async ({ executor, markers }) => {
+      executor.launch(shellTask("old.1", `touch ${markers.file("ran")}`, { labels: { labels: [{ key: "validate-certificate", value: "true" }] } }));
+      const failed = await executor.waitForUpdate((s) => s.state === "TASK_FAILED", { timeoutMs: 30_000 });
+      assert.match(failed.message ?? "", /prestart hook "certificate-lifetime" failed: .*BERTH_CLIENT_CERT.*2020-01-02/);
+      assert.equal(markers.exists("ran"), false);
+      await executor.waitForExit({ timeoutMs: 20_000 });
+    }));
+
   test("berth.vault.* on an agent without VAULT_ADDR: TASK_ERROR naming the label", () =>
     withBerth({}, async ({ executor }) => {
       executor.launch(shellTask("v.1", "true", { labels: { labels: [{ key: "berth.vault.API_KEY", value: "secret/shop/api#key" }] } }));
