@@ -1,0 +1,193 @@
+// examples/hooks/nginx/upstream-hook.sh against a real nginx (Debian's 1.22, started here on 127.0.0.1 with its
+// config, pid file and logs in a temp dir) and real task servers: healthy → routed through nginx; preKill → no
+// longer routed; stop idempotent; concurrent registrations keep every line; failures are clear and undo the change.
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { freePort } from "../../src/dev/freePort.js";
+import { waitFor } from "../helpers/waitFor.js";
+import { exampleHook, get, requireBinary, runHook, startTaskServer } from "./hookRunner.js";
+
+const NGINX = "/usr/sbin/nginx";
+const HOOK = exampleHook("nginx", "upstream-hook.sh");
+
+interface TestNginx {
+  readonly dir: string;
+  readonly port: number;
+  readonly upstreams: string;
+  readonly config: string;
+  /** The env an operator would give the hook (Marathon app env). */
+  readonly hookEnv: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+async function startNginx(): Promise<TestNginx> {
+  requireBinary(NGINX, "nginx");
+  const dir = mkdtempSync(join(tmpdir(), "berth-nginx-"));
+  const port = await freePort();
+  const upstreams = join(dir, "upstreams.conf");
+  writeFileSync(upstreams, "");
+  const config = join(dir, "nginx.conf");
+  writeFileSync(
+    config,
+    [
+      "daemon off;",
+      "worker_processes 1;",
+      `pid ${dir}/nginx.pid;`,
+      `error_log ${dir}/error.log info;`,
+      "events { worker_connections 64; }",
+      "http {",
+      "  access_log off;",
+      ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((kind) => `  ${kind}_temp_path ${dir}/${kind}_temp;`),
+      // The `down` server keeps the block valid while the include is empty.
+      `  upstream app { include ${upstreams}; server 127.0.0.1:1 down; }`,
+      `  server { listen 127.0.0.1:${port}; location / { proxy_pass http://app; } }`,
+      "}",
+      "",
+    ].join("\n"),
+  );
+  const out = openSync(join(dir, "stdout.log"), "a");
+  let child: ChildProcess;
+  try {
+    child = spawn(NGINX, ["-c", config, "-p", `${dir}/`, "-e", join(dir, "error.log")], { stdio: ["ignore", out, out], detached: true });
+  } finally {
+    closeSync(out);
+  }
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
+  child.once("error", () => undefined);
+  const stop = async (): Promise<void> => {
+    if (!exited && child.pid) {
+      const kill = (signal: NodeJS.Signals): void => {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {
+          /* already gone */
+        }
+      };
+      kill("SIGTERM");
+      const timer = setTimeout(() => kill("SIGKILL"), 5_000);
+      await gone;
+      clearTimeout(timer);
+      kill("SIGKILL"); // workers, should any have outlived the master
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`nginx exited: ${readFileSync(join(dir, "error.log"), "utf8")}`);
+        return (await get(port)).status === 502 && existsSync(join(dir, "nginx.pid"));
+      },
+      { what: "nginx to answer (502: no server yet)", timeoutMs: 20_000 },
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { dir, port, upstreams, config, hookEnv: { NGINX_UPSTREAM_FILE: upstreams, NGINX_CONF: config, NGINX_PREFIX: `${dir}/`, NGINX_BIN: NGINX }, stop };
+}
+
+let nginx: TestNginx;
+before(async () => {
+  nginx = await startNginx();
+});
+after(async () => {
+  await nginx?.stop();
+});
+
+const routedTo = async (body: string): Promise<boolean> => {
+  const answer = await get(nginx.port);
+  return answer.status === 200 && answer.body === body;
+};
+
+describe("examples/hooks/nginx/upstream-hook.sh with a real nginx", () => {
+  test("healthy → requests through nginx reach the task; preKill → no longer routed; stop → nothing left, idempotent", async () => {
+    const task = await startTaskServer("task-a");
+    try {
+      const taskId = "web.a1b2c3";
+      const env = { ...nginx.hookEnv, PORT0: String(task.port) };
+      const healthy = await runHook(HOOK, "healthy", taskId, env);
+      assert.equal(healthy.code, 0, healthy.stderr);
+      assert.match(healthy.stdout, /added 127\.0\.0\.1:\d+ to .*upstreams\.conf, nginx reloaded/);
+      assert.equal(readFileSync(nginx.upstreams, "utf8"), `server 127.0.0.1:${task.port}; # berth-task=${taskId}\n`);
+      await waitFor(() => routedTo("task-a"), { what: "nginx to route to the task after the reload" });
+
+      const again = await runHook(HOOK, "healthy", taskId, env);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(readFileSync(nginx.upstreams, "utf8").split("\n").length, 2, "one line per task, even when called twice");
+
+      const preKill = await runHook(HOOK, "preKill", taskId, env);
+      assert.equal(preKill.code, 0, preKill.stderr);
+      assert.match(preKill.stdout, /removed task web\.a1b2c3/);
+      assert.equal(readFileSync(nginx.upstreams, "utf8"), "");
+      await waitFor(async () => (await get(nginx.port)).status === 502, { what: "nginx to stop routing to the task" });
+
+      const stop = await runHook(HOOK, "stop", taskId, env);
+      assert.equal(stop.code, 0, stop.stderr);
+      assert.match(stop.stdout, /not in .* \(nothing to do\)/);
+      assert.equal(readFileSync(nginx.upstreams, "utf8"), "");
+    } finally {
+      await task.close();
+    }
+  });
+
+  test("two tasks registered at the same time both end up in the file and get requests; removing one keeps the other", async () => {
+    const a = await startTaskServer("task-a");
+    const b = await startTaskServer("task-b");
+    try {
+      const [ra, rb] = await Promise.all([
+        runHook(HOOK, "healthy", "web.aaa", { ...nginx.hookEnv, PORT0: String(a.port) }),
+        runHook(HOOK, "healthy", "web.bbb", { ...nginx.hookEnv, PORT0: String(b.port) }),
+      ]);
+      assert.equal(ra.code, 0, ra.stderr);
+      assert.equal(rb.code, 0, rb.stderr);
+      const lines = readFileSync(nginx.upstreams, "utf8").trim().split("\n").sort();
+      assert.deepEqual(lines, [`server 127.0.0.1:${a.port}; # berth-task=web.aaa`, `server 127.0.0.1:${b.port}; # berth-task=web.bbb`]);
+      const seen = new Set<string>();
+      await waitFor(async () => (seen.add((await get(nginx.port)).body), seen.has("task-a") && seen.has("task-b")), { what: "requests to reach both tasks" });
+
+      const stopA = await runHook(HOOK, "preKill", "web.aaa", { ...nginx.hookEnv, PORT0: String(a.port) });
+      assert.equal(stopA.code, 0, stopA.stderr);
+      assert.equal(readFileSync(nginx.upstreams, "utf8"), `server 127.0.0.1:${b.port}; # berth-task=web.bbb\n`);
+      await waitFor(async () => {
+        const bodies = await Promise.all([get(nginx.port), get(nginx.port), get(nginx.port), get(nginx.port)]);
+        return bodies.every((r) => r.body === "task-b");
+      }, { what: "only task-b to get requests" });
+      assert.equal((await runHook(HOOK, "stop", "web.bbb", nginx.hookEnv)).code, 0);
+      assert.equal(readFileSync(nginx.upstreams, "utf8"), "");
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  test("a failed reload exits non-zero naming it and puts the previous file back", async () => {
+    const env = { ...nginx.hookEnv, PORT0: "31000", NGINX_CONF: join(nginx.dir, "missing.conf") };
+    const run = await runHook(HOOK, "healthy", "web.ccc", env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /nginx upstream hook: '.*nginx -s reload' failed; .*upstreams\.conf was restored/);
+    assert.equal(readFileSync(nginx.upstreams, "utf8"), "", "the line was taken out again");
+  });
+
+  test("bad input: clear messages on stderr, exit 1, nothing written", async () => {
+    const cases: [string, string, Record<string, string>, RegExp][] = [
+      ["healthy", "web.x", { PORT0: "1" }, /NGINX_UPSTREAM_FILE is not set/],
+      ["healthy", "web.x", { ...nginx.hookEnv }, /PORT0 is not set .* NGINX_UPSTREAM_ADDRESS is not set/],
+      ["healthy", "web.x\nserver evil:1;", { ...nginx.hookEnv, PORT0: "1" }, /the task id \(BERTH_TASK_ID\) has characters outside/],
+      ["healthy", "web.x", { ...nginx.hookEnv, NGINX_UPSTREAM_ADDRESS: "1.2.3.4:5; include /etc/passwd" }, /is not a host:port/],
+      ["healthy", "web.x", { ...nginx.hookEnv, PORT0: "1", NGINX_SERVER_PARAMS: "max_fails=1; }" }, /NGINX_SERVER_PARAMS may only hold/],
+      ["preKill", "web.x", { ...nginx.hookEnv, NGINX_DRAIN_SECONDS: "$(reboot)" }, /NGINX_DRAIN_SECONDS must be a whole number/],
+      ["exited", "web.x", { ...nginx.hookEnv }, /nothing to do in phase 'exited'/],
+      ["healthy", "web.x", { ...nginx.hookEnv, PORT0: "1", NGINX_UPSTREAM_FILE: "/nonexistent/dir/up.conf" }, /directory of NGINX_UPSTREAM_FILE \(\/nonexistent\/dir\) does not exist/],
+    ];
+    for (const [phase, taskId, env, expected] of cases) {
+      const run = await runHook(HOOK, phase, taskId, env);
+      assert.equal(run.code, 1, `${phase} ${JSON.stringify(env)}`);
+      assert.match(run.stderr, expected);
+    }
+    assert.equal(readFileSync(nginx.upstreams, "utf8"), "");
+  });
+});
