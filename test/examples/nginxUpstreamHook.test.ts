@@ -1,13 +1,16 @@
 // examples/hooks/nginx/upstream-hook.sh against a real nginx (Debian's 1.22, started here on 127.0.0.1 with its
 // config, pid file and logs in a temp dir) and real task servers: healthy → routed through nginx; preKill → no
 // longer routed; stop idempotent; concurrent registrations keep every line; failures are clear and undo the change.
+// Last, the README's Marathon labels on a task run by the real `berth executor` (local agent simulator).
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { freePort } from "../../src/dev/freePort.js";
+import { fixture } from "../helpers/fixtures.js";
+import { shellTask, statesOf, withBerth } from "../helpers/berthHarness.js";
 import { waitFor } from "../helpers/waitFor.js";
 import { exampleHook, get, requireBinary, runHook, startTaskServer } from "./hookRunner.js";
 
@@ -91,6 +94,17 @@ async function startNginx(): Promise<TestNginx> {
   return { dir, port, upstreams, config, hookEnv: { NGINX_UPSTREAM_FILE: upstreams, NGINX_CONF: config, NGINX_PREFIX: `${dir}/`, NGINX_BIN: NGINX }, stop };
 }
 
+/** A PATH with the tools the script uses, but no flock. */
+function pathWithoutFlock(): string {
+  const dir = mkdtempSync(join(tmpdir(), "berth-noflock-"));
+  for (const tool of ["sh", "dirname", "awk", "cmp", "cp", "mv", "rm", "chmod", "mkdir", "rmdir", "sleep"]) {
+    const target = ["/usr/bin", "/bin"].map((d) => join(d, tool)).find((p) => existsSync(p));
+    if (!target) throw new Error(`${tool} not found`);
+    symlinkSync(target, join(dir, tool));
+  }
+  return dir;
+}
+
 let nginx: TestNginx;
 before(async () => {
   nginx = await startNginx();
@@ -135,34 +149,32 @@ describe("examples/hooks/nginx/upstream-hook.sh with a real nginx", () => {
     }
   });
 
-  test("two tasks registered at the same time both end up in the file and get requests; removing one keeps the other", async () => {
-    const a = await startTaskServer("task-a");
-    const b = await startTaskServer("task-b");
-    try {
-      const [ra, rb] = await Promise.all([
-        runHook(HOOK, "healthy", "web.aaa", { ...nginx.hookEnv, PORT0: String(a.port) }),
-        runHook(HOOK, "healthy", "web.bbb", { ...nginx.hookEnv, PORT0: String(b.port) }),
-      ]);
-      assert.equal(ra.code, 0, ra.stderr);
-      assert.equal(rb.code, 0, rb.stderr);
-      const lines = readFileSync(nginx.upstreams, "utf8").trim().split("\n").sort();
-      assert.deepEqual(lines, [`server 127.0.0.1:${a.port}; # berth-task=web.aaa`, `server 127.0.0.1:${b.port}; # berth-task=web.bbb`]);
-      const seen = new Set<string>();
-      await waitFor(async () => (seen.add((await get(nginx.port)).body), seen.has("task-a") && seen.has("task-b")), { what: "requests to reach both tasks" });
+  // Without flock(1) in PATH the script falls back to a lock directory: both must keep every line.
+  for (const lock of ["flock", "a lock directory (no flock in PATH)"] as const) {
+    test(`five tasks registered at the same time all end up in the file and get requests; removing four keeps the fifth (${lock})`, async () => {
+      const path = lock === "flock" ? undefined : pathWithoutFlock();
+      const tasks = await Promise.all(["a", "b", "c", "d", "e"].map((name) => startTaskServer(`task-${name}`)));
+      const run = (phase: string, i: number) =>
+        runHook(HOOK, phase, `web.${i}`, { ...nginx.hookEnv, PORT0: String(tasks[i]!.port), ...(path ? { PATH: path } : {}) });
+      try {
+        for (const r of await Promise.all(tasks.map((_, i) => run("healthy", i)))) assert.equal(r.code, 0, r.stderr);
+        const lines = readFileSync(nginx.upstreams, "utf8").trim().split("\n").sort();
+        assert.deepEqual(lines, tasks.map((t, i) => `server 127.0.0.1:${t.port}; # berth-task=web.${i}`).sort());
+        const seen = new Set<string>();
+        await waitFor(async () => (seen.add((await get(nginx.port)).body), seen.size === 5), { what: "requests to reach all five tasks" });
 
-      const stopA = await runHook(HOOK, "preKill", "web.aaa", { ...nginx.hookEnv, PORT0: String(a.port) });
-      assert.equal(stopA.code, 0, stopA.stderr);
-      assert.equal(readFileSync(nginx.upstreams, "utf8"), `server 127.0.0.1:${b.port}; # berth-task=web.bbb\n`);
-      await waitFor(async () => {
-        const bodies = await Promise.all([get(nginx.port), get(nginx.port), get(nginx.port), get(nginx.port)]);
-        return bodies.every((r) => r.body === "task-b");
-      }, { what: "only task-b to get requests" });
-      assert.equal((await runHook(HOOK, "stop", "web.bbb", nginx.hookEnv)).code, 0);
-      assert.equal(readFileSync(nginx.upstreams, "utf8"), "");
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-    }
-  });
+        for (const r of await Promise.all([0, 1, 2, 3].map((i) => run("preKill", i)))) assert.equal(r.code, 0, r.stderr);
+        assert.equal(readFileSync(nginx.upstreams, "utf8"), `server 127.0.0.1:${tasks[4]!.port}; # berth-task=web.4\n`);
+        await waitFor(async () => (await Promise.all([1, 2, 3, 4, 5].map(() => get(nginx.port)))).every((r) => r.body === "task-e"), { what: "only task-e to get requests" });
+        assert.equal((await run("stop", 4)).code, 0);
+        assert.equal(readFileSync(nginx.upstreams, "utf8"), "");
+        assert.deepEqual(readdirSync(nginx.dir).filter((f) => f.startsWith("upstreams.conf.") && f !== "upstreams.conf.lock"), [], "no temp file, backup or lock directory left");
+      } finally {
+        await Promise.all(tasks.map((t) => t.close()));
+        if (path) rmSync(path, { recursive: true, force: true });
+      }
+    });
+  }
 
   test("a failed reload exits non-zero naming it and puts the previous file back", async () => {
     const env = { ...nginx.hookEnv, PORT0: "31000", NGINX_CONF: join(nginx.dir, "missing.conf") };
@@ -190,4 +202,37 @@ describe("examples/hooks/nginx/upstream-hook.sh with a real nginx", () => {
     }
     assert.equal(readFileSync(nginx.upstreams, "utf8"), "");
   });
+
+  test("the README's labels through the real berth executor: registered once ready, removed from nginx on kill", () =>
+    withBerth({ agent: { frameworkCapabilities: ["TASK_KILLING_STATE"] } }, async ({ executor, markers }) => {
+      const port = await freePort();
+      const env = { ...nginx.hookEnv, PORT: String(port), PORT0: String(port), READY_FILE: markers.file("ready") };
+      executor.launch(
+        shellTask("web.e2e-1", `exec node ${fixture("health-server.mjs")}`, {
+          command: { environment: { variables: Object.entries(env).map(([name, value]) => ({ name, value })) } },
+          discovery: { visibility: "FRAMEWORK", ports: { ports: [{ number: port, name: "http" }] } },
+          labels: {
+            labels: [
+              { key: "berth.hook.nginx.exec", value: JSON.stringify([HOOK]) },
+              { key: "berth.hook.nginx.phases", value: "healthy,preKill,stop" },
+              { key: "berth.readiness.protocol", value: "http" },
+              { key: "berth.readiness.path", value: "/health" },
+            ],
+          },
+          kill_policy: { grace_period: { nanoseconds: 10e9 } },
+        }),
+      );
+      await waitFor(async () => (await get(nginx.port, "/health")).status === 200, { what: "nginx to route to the task once it is ready", timeoutMs: 30_000 });
+      assert.equal(readFileSync(nginx.upstreams, "utf8"), `server 127.0.0.1:${port}; # berth-task=web.e2e-1\n`);
+      executor.kill("web.e2e-1");
+      await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 30_000 });
+      assert.deepEqual(statesOf(executor, "web.e2e-1").slice(-2), ["TASK_KILLING", "TASK_KILLED"]);
+      assert.equal(readFileSync(nginx.upstreams, "utf8"), "");
+      assert.equal((await get(nginx.port, "/health")).status, 502);
+      await executor.waitForExit({ timeoutMs: 20_000 });
+      const log = readFileSync(join(executor.sandbox, "stderr"), "utf8");
+      assert.match(log, /nginx upstream hook: added 127\.0\.0\.1:\d+ to .*, nginx reloaded/);
+      assert.match(log, /nginx upstream hook: removed task web\.e2e-1 .*, nginx reloaded/);
+      assert.match(log, /nginx upstream hook: task web\.e2e-1 not in .* \(nothing to do\)/, "stop found it gone");
+    }));
 });
