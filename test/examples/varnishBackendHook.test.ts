@@ -19,6 +19,8 @@ const HOOK = exampleHook("varnish", "backend-health-hook.sh");
 interface TestVarnish {
   readonly workDir: string;
   readonly port: number;
+  readonly adminAddress: string;
+  readonly secretFile: string;
   /** The env an operator would give the hook (Marathon app env). */
   readonly hookEnv: Record<string, string>;
   adm(...args: string[]): Promise<string>;
@@ -84,7 +86,7 @@ async function startVarnish(backendPort: number): Promise<TestVarnish> {
     await stop();
     throw error;
   }
-  return { workDir, port, hookEnv: { VARNISH_BACKEND: "app", VARNISH_NAME: workDir, VARNISHADM }, adm, stop };
+  return { workDir, port, adminAddress: `127.0.0.1:${adminPort}`, secretFile: secret, hookEnv: { VARNISH_BACKEND: "app", VARNISH_NAME: workDir, VARNISHADM }, adm, stop };
 }
 
 /** The Admin column of `backend.list` for boot.app. */
@@ -124,6 +126,17 @@ describe("examples/hooks/varnish/backend-health-hook.sh with a real varnishd", (
     assert.equal(healthy.code, 0, healthy.stderr);
     assert.match(healthy.stdout, /backend app set to auto/);
     assert.notEqual(await adminState(varnish), "sick");
+    assert.deepEqual(await get(varnish.port), { status: 200, body: "task-a" });
+  });
+
+  test("through the admin port and secret file (-T / -S) instead of -n", async () => {
+    const env = { VARNISH_BACKEND: "app", VARNISH_ADMIN_ADDRESS: varnish.adminAddress, VARNISH_SECRET_FILE: varnish.secretFile, VARNISHADM };
+    const preKill = await runHook(HOOK, "preKill", "web.a2", env);
+    assert.equal(preKill.code, 0, preKill.stderr);
+    assert.equal(await adminState(varnish), "sick");
+    assert.equal((await get(varnish.port)).status, 503);
+    const healthy = await runHook(HOOK, "healthy", "web.a2", env);
+    assert.equal(healthy.code, 0, healthy.stderr);
     assert.deepEqual(await get(varnish.port), { status: 200, body: "task-a" });
   });
 
