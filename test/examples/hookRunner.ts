@@ -42,15 +42,32 @@ export function requireBinary(path: string, pkg: string): void {
   }
 }
 
-/** A task: an HTTP server on 127.0.0.1 answering every request with its name. */
-export async function startTaskServer(name: string): Promise<{ port: number; server: Server; close(): Promise<void> }> {
-  const server = createServer((_req, res) => {
+export interface TaskServer {
+  readonly port: number;
+  readonly server: Server;
+  /** Resolves when a request for /slow has arrived (it is then in flight). */
+  readonly slowArrived: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A task: an HTTP server on 127.0.0.1 answering every request with its name; /slow?ms=N answers after N ms. */
+export async function startTaskServer(name: string): Promise<TaskServer> {
+  let arrived!: () => void;
+  const slowArrived = new Promise<void>((resolve) => (arrived = resolve));
+  const server = createServer((req, res) => {
     res.setHeader("connection", "close");
+    const url = new URL(req.url ?? "/", "http://task");
+    if (url.pathname === "/slow") {
+      arrived();
+      const timer = setTimeout(() => res.end(name), Number(url.searchParams.get("ms") ?? "1000"));
+      res.on("close", () => clearTimeout(timer));
+      return;
+    }
     res.end(name);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return { port, server, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { port, server, slowArrived, close: () => new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())) };
 }
 
 /** One GET (no keep-alive): status and body, or the error's message as status. */

@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { freePort } from "../../src/dev/freePort.js";
 import { fixture } from "../helpers/fixtures.js";
 import { shellTask, statesOf, withBerth } from "../helpers/berthHarness.js";
-import { waitFor } from "../helpers/waitFor.js";
+import { waitFor, withTimeout } from "../helpers/waitFor.js";
 import { exampleHook, get, requireBinary, runHook, startTaskServer } from "./hookRunner.js";
 
 const NGINX = "/usr/sbin/nginx";
@@ -91,13 +91,13 @@ async function startNginx(): Promise<TestNginx> {
     await stop();
     throw error;
   }
-  return { dir, port, upstreams, config, hookEnv: { NGINX_UPSTREAM_FILE: upstreams, NGINX_CONF: config, NGINX_PREFIX: `${dir}/`, NGINX_BIN: NGINX }, stop };
+  return { dir, port, upstreams, config, hookEnv: { NGINX_UPSTREAM_FILE: upstreams, NGINX_CONF: config, NGINX_PREFIX: `${dir}/`, NGINX_BIN: NGINX, NGINX_PID_FILE: join(dir, "nginx.pid") }, stop };
 }
 
 /** A PATH with the tools the script uses, but no flock. */
 function pathWithoutFlock(): string {
   const dir = mkdtempSync(join(tmpdir(), "berth-noflock-"));
-  for (const tool of ["sh", "dirname", "awk", "cmp", "cp", "mv", "rm", "chmod", "mkdir", "rmdir", "sleep"]) {
+  for (const tool of ["sh", "dirname", "awk", "cmp", "cp", "mv", "rm", "chmod", "mkdir", "rmdir", "sleep", "cat", "ps", "tr", "date"]) {
     const target = ["/usr/bin", "/bin"].map((d) => join(d, tool)).find((p) => existsSync(p));
     if (!target) throw new Error(`${tool} not found`);
     symlinkSync(target, join(dir, tool));
@@ -176,6 +176,60 @@ describe("examples/hooks/nginx/upstream-hook.sh with a real nginx", () => {
     });
   }
 
+  test("with NGINX_PID_FILE a reload is confirmed: the first request after healthy reaches the task, the first after preKill does not", async () => {
+    const task = await startTaskServer("task-a");
+    try {
+      const env = { ...nginx.hookEnv, PORT0: String(task.port) };
+      for (let round = 0; round < 5; round++) {
+        assert.equal((await runHook(HOOK, "healthy", "web.confirm", env)).code, 0);
+        assert.deepEqual(await get(nginx.port), { status: 200, body: "task-a" }, `round ${round}: routed as soon as the hook returned`);
+        assert.equal((await runHook(HOOK, "preKill", "web.confirm", env)).code, 0);
+        assert.equal((await get(nginx.port)).status, 502, `round ${round}: not routed as soon as the hook returned`);
+      }
+    } finally {
+      await task.close();
+    }
+  });
+
+  test("preKill with NGINX_PID_FILE waits until nginx's old workers have finished the request in flight (confirmed, not slept)", async () => {
+    const task = await startTaskServer("task-a");
+    try {
+      const env = { ...nginx.hookEnv, PORT0: String(task.port), NGINX_DRAIN_SECONDS: "30" };
+      assert.equal((await runHook(HOOK, "healthy", "web.slow", env)).code, 0);
+      await waitFor(() => routedTo("task-a"), { what: "nginx to route to the task" });
+      let inFlightDone = false;
+      const inFlight = get(nginx.port, "/slow?ms=1500").then((r) => ((inFlightDone = true), r));
+      await withTimeout(task.slowArrived, 10_000, "the slow request to reach the task");
+      const started = performance.now();
+      const preKill = await runHook(HOOK, "preKill", "web.slow", env);
+      assert.equal(preKill.code, 0, preKill.stderr);
+      assert.match(preKill.stdout, /the old nginx workers have finished their requests/);
+      assert.ok(inFlightDone, "the hook returned only after the request in flight was answered");
+      assert.ok(performance.now() - started < 25_000, "and did not wait for its whole bound");
+      assert.deepEqual(await inFlight, { status: 200, body: "task-a" });
+      assert.equal((await get(nginx.port)).status, 502);
+    } finally {
+      await task.close();
+    }
+  });
+
+  test("preKill's wait is bounded by NGINX_DRAIN_SECONDS: it says so and goes on (exit 0)", async () => {
+    const task = await startTaskServer("task-a");
+    try {
+      const env = { ...nginx.hookEnv, PORT0: String(task.port), NGINX_DRAIN_SECONDS: "1" };
+      assert.equal((await runHook(HOOK, "healthy", "web.slow2", env)).code, 0);
+      await waitFor(() => routedTo("task-a"), { what: "nginx to route to the task" });
+      const inFlight = get(nginx.port, "/slow?ms=6000");
+      await withTimeout(task.slowArrived, 10_000, "the slow request to reach the task");
+      const preKill = await runHook(HOOK, "preKill", "web.slow2", env);
+      assert.equal(preKill.code, 0, preKill.stderr);
+      assert.match(preKill.stdout, /\d+ old nginx processes still busy after 1 s; going on/);
+      assert.deepEqual(await inFlight, { status: 200, body: "task-a" }, "nginx still finishes the request");
+    } finally {
+      await task.close();
+    }
+  });
+
   test("a failed reload exits non-zero naming it and puts the previous file back", async () => {
     const env = { ...nginx.hookEnv, PORT0: "31000", NGINX_CONF: join(nginx.dir, "missing.conf") };
     const run = await runHook(HOOK, "healthy", "web.ccc", env);
@@ -193,6 +247,7 @@ describe("examples/hooks/nginx/upstream-hook.sh with a real nginx", () => {
       ["healthy", "web.x", { ...nginx.hookEnv, PORT0: "1", NGINX_SERVER_PARAMS: "max_fails=1; }" }, /NGINX_SERVER_PARAMS may only hold/],
       ["preKill", "web.x", { ...nginx.hookEnv, NGINX_DRAIN_SECONDS: "$(reboot)" }, /NGINX_DRAIN_SECONDS must be a whole number/],
       ["exited", "web.x", { ...nginx.hookEnv }, /nothing to do in phase 'exited'/],
+      ["healthy", "web.x", { ...nginx.hookEnv, PORT0: "1", NGINX_PID_FILE: "/nonexistent.pid" }, /cannot read NGINX_PID_FILE \(\/nonexistent\.pid\): is nginx running\?/],
       ["healthy", "web.x", { ...nginx.hookEnv, PORT0: "1", NGINX_UPSTREAM_FILE: "/nonexistent/dir/up.conf" }, /directory of NGINX_UPSTREAM_FILE \(\/nonexistent\/dir\) does not exist/],
     ];
     for (const [phase, taskId, env, expected] of cases) {

@@ -3,13 +3,18 @@
 # include file, then `nginx -s reload`).
 #
 #   healthy  add    "server <address>; # berth-task=<task id>" to NGINX_UPSTREAM_FILE, reload
-#   preKill  remove that line, reload, then wait NGINX_DRAIN_SECONDS for the old workers' requests in flight
+#   preKill  remove that line, reload, then wait (at most NGINX_DRAIN_SECONDS) for the old workers' requests in flight
 #   stop     remove it again (idempotent: nothing to do when it is gone; no reload then)
 #
 # Every value comes from the environment Berth gives exec hooks (BERTH_HOOK_PHASE, BERTH_TASK_ID, the task's own
 # env such as PORT0); none is ever evaluated by the shell. The file is rewritten atomically (temp file + mv) under a
 # lock (flock(1) when installed, otherwise a lock directory), held across the reload, so that tasks registering at
 # the same time do not lose each other's lines. When the reload fails, the previous file is put back.
+#
+# With NGINX_PID_FILE the hook confirms instead of trusting: `nginx -s reload` only sends a signal, so after it the
+# hook waits until new workers have taken over from the old ones (the new upstream is served), and in preKill until the old
+# workers have finished their requests in flight and exited (at most NGINX_DRAIN_SECONDS). Without it, preKill just
+# sleeps NGINX_DRAIN_SECONDS.
 #
 # Variables (the task's env, e.g. Marathon's "env"):
 #   NGINX_UPSTREAM_FILE      required: the file included in an `upstream { … }` block
@@ -19,7 +24,10 @@
 #   NGINX_BIN                the nginx binary (default: nginx, from PATH)
 #   NGINX_CONF               passed as `-c` to `nginx -s reload` (default: nginx's built-in path)
 #   NGINX_PREFIX             passed as `-p` (default: nginx's built-in prefix)
-#   NGINX_DRAIN_SECONDS      preKill: seconds to wait after the reload (default: 0); keep it below the hook's timeout
+#   NGINX_PID_FILE           nginx's pid file (its `pid` directive): confirm reloads and drains (default: not confirmed)
+#   NGINX_RELOAD_TIMEOUT     with NGINX_PID_FILE: seconds to wait for the new workers to take over (default: 10)
+#   NGINX_DRAIN_SECONDS      preKill: longest wait for the old workers (with NGINX_PID_FILE), or the time slept
+#                            (without); default 0; keep it below the hook's timeout
 #   NGINX_LOCK_TIMEOUT       seconds to wait for the lock (default: 10)
 set -eu
 
@@ -35,6 +43,8 @@ file="${NGINX_UPSTREAM_FILE:-}"
 nginx_bin="${NGINX_BIN:-nginx}"
 drain="${NGINX_DRAIN_SECONDS:-0}"
 lock_timeout="${NGINX_LOCK_TIMEOUT:-10}"
+reload_timeout="${NGINX_RELOAD_TIMEOUT:-10}"
+pid_file="${NGINX_PID_FILE:-}"
 params="${NGINX_SERVER_PARAMS:-}"
 
 [ -n "$phase" ] || fail "BERTH_HOOK_PHASE is not set (run me as a Berth exec hook)"
@@ -45,6 +55,7 @@ is_whole_number() {
   case "$1" in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac
 }
 is_whole_number "$drain" || fail "NGINX_DRAIN_SECONDS must be a whole number of seconds (got '$drain')"
+is_whole_number "$reload_timeout" || fail "NGINX_RELOAD_TIMEOUT must be a whole number of seconds (got '$reload_timeout')"
 is_whole_number "$lock_timeout" || fail "NGINX_LOCK_TIMEOUT must be a whole number of seconds (got '$lock_timeout')"
 
 # What goes into nginx's configuration must not be able to change it: one token of safe characters each.
@@ -68,6 +79,54 @@ reload() {
   else
     "$nginx_bin" -s reload
   fi
+}
+
+# A short pause between checks (fractions of a second where sleep(1) accepts them, as GNU and busybox do).
+pause() {
+  sleep 0.1 2>/dev/null || sleep 1
+}
+
+# Process ids of nginx's master's children (workers, cache processes), one line each; nothing without a pid file.
+old_workers=""
+master=""
+read_master() {
+  [ -n "$pid_file" ] || return 0
+  master=$(cat -- "$pid_file" 2>/dev/null) || fail "cannot read NGINX_PID_FILE ($pid_file): is nginx running?"
+  is_whole_number "$master" || fail "NGINX_PID_FILE ($pid_file) does not hold a process id"
+}
+workers() {
+  [ -n "$master" ] || return 0
+  ps -e -o ppid= -o pid= | awk -v master="$master" '$1 == master { print $2 }'
+}
+# Prints how many of $old_workers are still running.
+old_still_running() {
+  current=" $(workers | tr '\n' ' ') "
+  count=0
+  for pid in $old_workers; do
+    case "$current" in *" $pid "*) count=$((count + 1)) ;; esac
+  done
+  echo "$count"
+}
+# After a reload: waits until the master runs a worker that was not there before and every old worker has stopped
+# accepting connections (it is gone, or nginx has retitled it "worker process is shutting down"), so that from now on
+# every new connection gets the new upstream list.
+await_new_workers() {
+  [ -n "$master" ] || return 0
+  deadline=$(($(date +%s) + reload_timeout))
+  while :; do
+    new=0
+    accepting=0
+    for entry in $(ps -e -o ppid= -o pid= -o args= | awk -v master="$master" \
+      '$1 == master { print $2 ":" (index($0, "shutting down") ? "closing" : "serving") }'); do
+      case " $old_workers " in
+        *" ${entry%%:*} "*) [ "${entry#*:}" = closing ] || accepting=1 ;;
+        *) new=1 ;;
+      esac
+    done
+    if [ "$new" = 1 ] && [ "$accepting" = 0 ]; then return 0; fi
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    pause
+  done
 }
 
 dir=$(dirname -- "$file")
@@ -135,11 +194,14 @@ install_and_reload() {
     cp -p -- "$file" "$backup" || fail "could not copy $file"
     had_file=1
   fi
+  read_master
+  old_workers=$(workers | tr '\n' ' ')
   mv -f -- "$tmp" "$file" || fail "could not replace $file"
   if ! reload; then
     if [ "$had_file" = 1 ]; then mv -f -- "$backup" "$file"; else rm -f -- "$file"; fi
     fail "'$nginx_bin -s reload' failed; $file was restored (see nginx's message above)"
   fi
+  await_new_workers || fail "nginx's new workers did not take over within $reload_timeout s after the reload (see its error log); $file holds the new list"
   return 0
 }
 
@@ -171,8 +233,18 @@ case "$phase" in
       printf '%s: removed task %s from %s, nginx reloaded\n' "$me" "$task_id" "$file"
       unlock # other tasks may register while this one drains
       if [ "$phase" = preKill ] && [ "$drain" -gt 0 ]; then
-        printf '%s: waiting %s s for requests in flight\n' "$me" "$drain"
-        sleep "$drain"
+        if [ -n "$master" ]; then
+          deadline=$(($(date +%s) + drain))
+          while left=$(old_still_running) && [ "$left" -gt 0 ] && [ "$(date +%s)" -lt "$deadline" ]; do pause; done
+          if [ "$left" -gt 0 ]; then
+            printf '%s: %s old nginx processes still busy after %s s; going on\n' "$me" "$left" "$drain"
+          else
+            printf '%s: the old nginx workers have finished their requests\n' "$me"
+          fi
+        else
+          printf '%s: waiting %s s for requests in flight\n' "$me" "$drain"
+          sleep "$drain"
+        fi
       fi
     else
       printf '%s: task %s not in %s (nothing to do)\n' "$me" "$task_id" "$file"
