@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { freePort } from "../../src/dev/freePort.js";
-import { waitFor } from "../helpers/waitFor.js";
+import { waitFor, withTimeout } from "../helpers/waitFor.js";
 import { exampleHook, get, requireBinary, runHook, startTaskServer } from "./hookRunner.js";
 
 const VARNISHD = "/usr/sbin/varnishd";
@@ -126,6 +126,23 @@ describe("examples/hooks/varnish/backend-health-hook.sh with a real varnishd", (
     assert.equal(healthy.code, 0, healthy.stderr);
     assert.match(healthy.stdout, /backend app set to auto/);
     assert.notEqual(await adminState(varnish), "sick");
+    assert.deepEqual(await get(varnish.port), { status: 200, body: "task-a" });
+  });
+
+  test("preKill with VARNISH_DRAIN_SECONDS returns once the request in flight to the backend is answered (varnishstat)", async () => {
+    const env = { ...varnish.hookEnv, VARNISH_DRAIN_SECONDS: "30", VARNISHSTAT: "/usr/bin/varnishstat" };
+    let inFlightDone = false;
+    const inFlight = get(varnish.port, "/slow?ms=1500").then((r) => ((inFlightDone = true), r));
+    await withTimeout(task.slowArrived, 10_000, "the slow request to reach the task");
+    const started = performance.now();
+    const preKill = await runHook(HOOK, "preKill", "web.a3", env);
+    assert.equal(preKill.code, 0, preKill.stderr);
+    assert.match(preKill.stdout, /no request to app in flight/);
+    assert.ok(inFlightDone, "the hook returned only after the request in flight was answered");
+    assert.ok(performance.now() - started < 25_000);
+    assert.deepEqual(await inFlight, { status: 200, body: "task-a" });
+    assert.equal((await get(varnish.port)).status, 503);
+    assert.equal((await runHook(HOOK, "healthy", "web.a3", env)).code, 0);
     assert.deepEqual(await get(varnish.port), { status: 200, body: "task-a" });
   });
 

@@ -3,7 +3,8 @@
 # is ready, through varnishadm (no VCL reload):
 #
 #   healthy  varnishadm backend.set_health <backend> auto   (Varnish uses the backend again; its probe decides, if any)
-#   preKill  varnishadm backend.set_health <backend> sick   (no new requests; then wait VARNISH_DRAIN_SECONDS)
+#   preKill  varnishadm backend.set_health <backend> sick   (no new requests), then wait until the backend's requests
+#            in flight are answered (varnishstat VBE.*.<backend>.conn reaches 0), at most VARNISH_DRAIN_SECONDS
 #   stop     the same as preKill (idempotent)
 #
 # The backend is declared in the VCL (one backend per task slot: e.g. `backend app1 { .host = "127.0.0.1";
@@ -16,7 +17,10 @@
 #   VARNISH_ADMIN_ADDRESS   varnishadm -T host:port, instead of finding it through -n (needs VARNISH_SECRET_FILE)
 #   VARNISH_SECRET_FILE     varnishadm -S: the file with the admin secret
 #   VARNISHADM              the varnishadm binary (default: varnishadm, from PATH)
-#   VARNISH_DRAIN_SECONDS   preKill: seconds to wait after marking it sick (default: 0); keep it below the hook's timeout
+#   VARNISHSTAT             the varnishstat binary (default: varnishstat, from PATH)
+#   VARNISH_DRAIN_SECONDS   preKill: the longest wait for the requests in flight (default: 0: no wait); keep it below
+#                           the hook's timeout. Confirmed through varnishstat (same host, -n); with
+#                           VARNISH_ADMIN_ADDRESS only, or when varnishstat fails, it is simply slept.
 set -eu
 
 me="varnish backend hook"
@@ -28,6 +32,7 @@ fail() {
 phase="${BERTH_HOOK_PHASE:-}"
 backend="${VARNISH_BACKEND:-}"
 varnishadm="${VARNISHADM:-varnishadm}"
+varnishstat="${VARNISHSTAT:-varnishstat}"
 drain="${VARNISH_DRAIN_SECONDS:-0}"
 
 [ -n "$phase" ] || fail "BERTH_HOOK_PHASE is not set (run me as a Berth exec hook)"
@@ -59,7 +64,39 @@ if ! answer=$("$varnishadm" "$@" 2>&1); then
 fi
 printf '%s: backend %s set to %s (task %s)\n' "$me" "$backend" "$health" "${BERTH_TASK_ID:-?}"
 
+# Connections Varnish is using to the backend right now (the sum over VCLs), or nothing when varnishstat fails.
+busy() {
+  if [ -n "${VARNISH_NAME:-}" ]; then
+    out=$("$varnishstat" -n "$VARNISH_NAME" -1 -f "VBE.*.$backend.conn" 2>/dev/null) || return 0
+  else
+    out=$("$varnishstat" -1 -f "VBE.*.$backend.conn" 2>/dev/null) || return 0
+  fi
+  printf '%s\n' "$out" | awk '{ n += $2 } END { print n + 0 }'
+}
+pause() {
+  sleep 0.1 2>/dev/null || sleep 1
+}
+
 if [ "$phase" = preKill ] && [ "$drain" -gt 0 ]; then
-  printf '%s: waiting %s s for requests in flight\n' "$me" "$drain"
-  sleep "$drain"
+  if [ -n "${VARNISH_ADMIN_ADDRESS:-}" ] && [ -z "${VARNISH_NAME:-}" ]; then
+    left=""
+  else
+    left=$(busy)
+  fi
+  if [ -z "$left" ]; then
+    printf '%s: waiting %s s for requests in flight (not confirmed: no varnishstat for this instance)\n' "$me" "$drain"
+    sleep "$drain"
+  else
+    deadline=$(($(date +%s) + drain))
+    while [ "$left" -gt 0 ] && [ "$(date +%s)" -lt "$deadline" ]; do
+      pause
+      left=$(busy)
+      [ -n "$left" ] || left=0
+    done
+    if [ "$left" -gt 0 ]; then
+      printf '%s: %s requests to %s still in flight after %s s; going on\n' "$me" "$left" "$backend" "$drain"
+    else
+      printf '%s: no request to %s in flight\n' "$me" "$backend"
+    fi
+  fi
 fi
