@@ -4,8 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Go and mesos-go's executor library (a client we did not write) and the official Mesos protos for the
 # conformance tests; libprotobuf-dev for google/protobuf imports; python3 serves the demo app; haproxy (started by
-# the tests themselves, on 127.0.0.1) for the load-balancer hook; openssl makes the tests' certificates.
-packages=(golang-go golang-github-mesos-mesos-go-dev libprotobuf-dev python3 procps haproxy openssl)
+# the tests themselves, on 127.0.0.1) for the load-balancer hook, nginx and varnish for the example hooks'
+# tests (their system services are never used); openssl makes the tests' certificates.
+packages=(golang-go golang-github-mesos-mesos-go-dev libprotobuf-dev python3 procps haproxy openssl nginx varnish)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -16,7 +17,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # Packages such as nginx and varnish start their system services on install where they can: the tests start their
+  # own servers, so forbid that for the install (Debian's policy-rc.d: exit 101 = action not allowed).
+  policy=/usr/sbin/policy-rc.d
+  own_policy=false
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=true
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if [ "$own_policy" = true ]; then rm -f "$policy"; fi
 fi
 npm ci --no-audit --no-fund
