@@ -20,12 +20,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   # Packages such as nginx and varnish start their system services on install where they can: the tests start their
   # own servers, so forbid that for the install (Debian's policy-rc.d: exit 101 = action not allowed).
   policy=/usr/sbin/policy-rc.d
-  own_policy=false
   if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=true
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
   fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  if [ "$own_policy" = true ]; then rm -f "$policy"; fi
 fi
 npm ci --no-audit --no-fund
