@@ -21,6 +21,17 @@ export async function executorCommand(env: NodeJS.ProcessEnv = process.env): Pro
     }
     throw error;
   }
+  if (env.BERTH_CONFIG) {
+    // Loaded only when asked for: its schema brings zod, which would cost every executor's start.
+    const { readSettingsFile } = await import("../mesos/settingsFile.js");
+    const problems: string[] = [];
+    const file = readSettingsFile(env.BERTH_CONFIG, problems);
+    if (problems.length > 0) {
+      process.stderr.write(`berth executor: ${new ConfigError(problems).message}\n`);
+      return 2;
+    }
+    config = { ...config, integrations: { ...config.integrations, file } };
+  }
 
   const logger = createLogger((line) => process.stderr.write(`berth: ${line}`), {
     fields: { executor: config.executorId },

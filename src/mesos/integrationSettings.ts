@@ -4,7 +4,15 @@
 import { readConsulSettings, type ConsulSettings } from "../hooks/consulSettings.js";
 import { readHaproxySettings, type HaproxySettings } from "../hooks/haproxySettings.js";
 import { readSecretsSettings, type SecretsSettings } from "../hooks/secretsSettings.js";
-import { NO_SETTINGS_FILE, readSettingsFile, type ExecutorSettingsFile } from "./settingsFile.js";
+import type { HookConfig } from "../hooks/hookConfig.js";
+
+/** The executor's settings file (BERTH_CONFIG; read by settingsFile.ts, loaded only when the variable is set). */
+export interface ExecutorSettingsFile {
+  /** Hooks of every task, before the task's own (labels). */
+  readonly hooks: readonly HookConfig[];
+}
+
+export const NO_SETTINGS_FILE: ExecutorSettingsFile = { hooks: [] };
 
 export interface IntegrationSettings {
   readonly haproxy: HaproxySettings;
@@ -20,7 +28,8 @@ export function readIntegrationSettings(env: Readonly<Record<string, string | un
     haproxy: readHaproxySettings(env, problems),
     consul: readConsulSettings(env, problems),
     secrets: readSecretsSettings(env, problems),
-    file: readSettingsFile(env.BERTH_CONFIG, problems),
+    // The file, when BERTH_CONFIG names one, is read by the caller (its schema loads zod, which costs every start).
+    file: NO_SETTINGS_FILE,
   };
 }
 

@@ -4,18 +4,14 @@
 // variable.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { duplicateHookNames, hookConfigSchema, hookFromConfig, zodProblems, type HookConfig } from "../hooks/hookConfig.js";
+import { hookFromConfig } from "../hooks/hookConfig.js";
+import { duplicateHookNames, hookConfigSchema, zodProblems } from "../hooks/hookConfigSchema.js";
+import { NO_SETTINGS_FILE, type ExecutorSettingsFile } from "./integrationSettings.js";
 
 const settingsFileSchema = z.strictObject({
   /** Hooks of every task, before the task's own (labels). */
   hooks: z.array(hookConfigSchema).default([]),
 });
-
-export interface ExecutorSettingsFile {
-  readonly hooks: readonly HookConfig[];
-}
-
-export const NO_SETTINGS_FILE: ExecutorSettingsFile = { hooks: [] };
 
 /** Reads BERTH_CONFIG's file, if set; each problem goes to `problems` prefixed with the variable and the path. */
 export function readSettingsFile(path: string | undefined, problems: string[]): ExecutorSettingsFile {

@@ -23,7 +23,8 @@ import { readConsulSettings } from "../hooks/consulSettings.js";
 import { validateHaproxyHookOptions, type HaproxyHookOptions } from "../hooks/haproxyHook.js";
 import { readHaproxySettings } from "../hooks/haproxySettings.js";
 import { hookList, type HookSettings } from "../hooks/hookList.js";
-import { duplicateHookNames, envRecordSchema, hookConfigSchema, hookFromConfig, positiveSecondsSchema, secondsSchema, zodProblems } from "../hooks/hookConfig.js";
+import { hookFromConfig } from "../hooks/hookConfig.js";
+import { duplicateHookNames, envRecordSchema, hookConfigSchema, positiveSecondsSchema, secondsSchema, zodProblems } from "../hooks/hookConfigSchema.js";
 
 export class RunConfigError extends BerthError {
   readonly problems: readonly string[];
