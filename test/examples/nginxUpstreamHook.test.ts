@@ -3,8 +3,7 @@
 // longer routed; stop idempotent; concurrent registrations keep every line; failures are clear and undo the change.
 // Last, the README's Marathon labels on a task run by the real `berth executor` (local agent simulator).
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -13,6 +12,7 @@ import { fixture } from "../helpers/fixtures.js";
 import { shellTask, statesOf, withBerth } from "../helpers/berthHarness.js";
 import { waitFor, withTimeout } from "../helpers/waitFor.js";
 import { exampleHook, get, requireBinary, runHook, startTaskServer } from "./hookRunner.js";
+import { startDaemon } from "../helpers/daemon.js";
 
 const NGINX = "/usr/sbin/nginx";
 const HOOK = exampleHook("nginx", "upstream-hook.sh");
@@ -52,37 +52,16 @@ async function startNginx(): Promise<TestNginx> {
       "",
     ].join("\n"),
   );
-  const out = openSync(join(dir, "stdout.log"), "a");
-  let child: ChildProcess;
-  try {
-    child = spawn(NGINX, ["-c", config, "-p", `${dir}/`, "-e", join(dir, "error.log")], { stdio: ["ignore", out, out], detached: true });
-  } finally {
-    closeSync(out);
-  }
-  let exited = false;
-  const gone = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
-  child.once("error", () => undefined);
+  const daemon = startDaemon(NGINX, ["-c", config, "-p", `${dir}/`, "-e", join(dir, "error.log")], join(dir, "stdout.log"));
+  const exited = daemon.exited;
   const stop = async (): Promise<void> => {
-    if (!exited && child.pid) {
-      const kill = (signal: NodeJS.Signals): void => {
-        try {
-          process.kill(-child.pid!, signal);
-        } catch {
-          /* already gone */
-        }
-      };
-      kill("SIGTERM");
-      const timer = setTimeout(() => kill("SIGKILL"), 5_000);
-      await gone;
-      clearTimeout(timer);
-      kill("SIGKILL"); // workers, should any have outlived the master
-    }
+    await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
     await waitFor(
       async () => {
-        if (exited) throw new Error(`nginx exited: ${readFileSync(join(dir, "error.log"), "utf8")}`);
+        if (exited()) throw new Error(`nginx exited: ${readFileSync(join(dir, "error.log"), "utf8")}`);
         return (await get(port)).status === 502 && existsSync(join(dir, "nginx.pid"));
       },
       { what: "nginx to answer (502: no server yet)", timeoutMs: 20_000 },

@@ -2,15 +2,16 @@
 // its working dir, secret, VCL and pid file in a temp dir) in front of a real task server: preKill → backend.list
 // shows the backend sick and requests get 503 (the task is not reached); healthy → routed again.
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { freePort } from "../../src/dev/freePort.js";
 import { waitFor, withTimeout } from "../helpers/waitFor.js";
 import { exampleHook, get, requireBinary, runHook, startTaskServer } from "./hookRunner.js";
+import { startDaemon } from "../helpers/daemon.js";
 
 const VARNISHD = "/usr/sbin/varnishd";
 const VARNISHADM = "/usr/bin/varnishadm";
@@ -39,35 +40,10 @@ async function startVarnish(backendPort: number): Promise<TestVarnish> {
   writeFileSync(vcl, ["vcl 4.1;", `backend app { .host = "127.0.0.1"; .port = "${backendPort}"; }`, "sub vcl_recv { return (pass); }", ""].join("\n"));
   const secret = join(dir, "secret");
   writeFileSync(secret, randomBytes(32).toString("hex") + "\n", { mode: 0o600 });
-  const out = openSync(join(dir, "varnishd.log"), "a");
-  let child: ChildProcess;
-  try {
-    child = spawn(
-      VARNISHD,
-      ["-F", "-n", workDir, "-a", `127.0.0.1:${port}`, "-T", `127.0.0.1:${adminPort}`, "-S", secret, "-f", vcl, "-P", join(dir, "varnishd.pid"), "-s", "malloc,32m"],
-      { stdio: ["ignore", out, out], detached: true },
-    );
-  } finally {
-    closeSync(out);
-  }
-  let exited = false;
-  const gone = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
-  child.once("error", () => undefined);
+  const daemon = startDaemon(VARNISHD, ["-F", "-n", workDir, "-a", `127.0.0.1:${port}`, "-T", `127.0.0.1:${adminPort}`, "-S", secret, "-f", vcl, "-P", join(dir, "varnishd.pid"), "-s", "malloc,32m"], join(dir, "varnishd.log"));
+  const exited = daemon.exited;
   const stop = async (): Promise<void> => {
-    if (!exited && child.pid) {
-      const kill = (signal: NodeJS.Signals): void => {
-        try {
-          process.kill(-child.pid!, signal);
-        } catch {
-          /* already gone */
-        }
-      };
-      kill("SIGTERM");
-      const timer = setTimeout(() => kill("SIGKILL"), 5_000);
-      await gone;
-      clearTimeout(timer);
-      kill("SIGKILL"); // the cache child, should it have outlived the manager
-    }
+    await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   const adm = (...args: string[]): Promise<string> =>
@@ -77,7 +53,7 @@ async function startVarnish(backendPort: number): Promise<TestVarnish> {
   try {
     await waitFor(
       async () => {
-        if (exited) throw new Error(`varnishd exited: ${readFileSync(join(dir, "varnishd.log"), "utf8")}`);
+        if (exited()) throw new Error(`varnishd exited: ${readFileSync(join(dir, "varnishd.log"), "utf8")}`);
         return (await get(port)).status === 200;
       },
       { what: "varnishd to answer through the backend", timeoutMs: 30_000, intervalMs: 100 },
