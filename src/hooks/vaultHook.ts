@@ -203,3 +203,24 @@ async function revoke(call: Call, token: string, signal: AbortSignal, timeoutMs:
   if (signal.aborted) return; // the lifecycle has moved on: revoke in the background
   await attempt;
 }
+
+/** A path segment of a KV reference: no slash, `#`, `?`, white space or control character. */
+const SEGMENT = /^[^/#?\s\p{Cc}]+$/u;
+
+/** "<mount>/<path>#<field>" (a label's or a settings file's value) → its parts, or what is wrong with it. */
+export function parseVaultReference(value: string): { mount: string; path: string; field: string } | string {
+  const hash = value.indexOf("#");
+  if (hash < 0) return `expected <mount>/<path>#<field>, got ${JSON.stringify(value)} (no #<field>)`;
+  const location = value.slice(0, hash);
+  const field = value.slice(hash + 1);
+  if (field === "") return `expected <mount>/<path>#<field>, got ${JSON.stringify(value)} (empty field)`;
+  if (/\p{Cc}/u.test(field)) return "the field contains a control character";
+  const segments = location.split("/");
+  if (segments.length < 2) return `expected <mount>/<path>#<field>, got ${JSON.stringify(value)} (no path after the mount)`;
+  for (const segment of segments) {
+    if (segment === "" || segment === "." || segment === ".." || !SEGMENT.test(segment)) {
+      return `expected <mount>/<path>#<field>, got ${JSON.stringify(value)} (bad path segment ${JSON.stringify(segment)})`;
+    }
+  }
+  return { mount: segments[0] as string, path: segments.slice(1).join("/"), field };
+}

@@ -1,6 +1,8 @@
 // Vault secrets a task asks for: labels `berth.vault.<ENV_NAME>` = `<mount>/<path>#<field>` (KV v2; the mount is the
 // first segment: `secret/shop/db#password` reads field `password` of `shop/db` in the mount `secret`).
-import type { VaultSecretRef } from "../hooks/vaultHook.js";
+import { parseVaultReference, type VaultSecretRef } from "../hooks/vaultHook.js";
+
+export { parseVaultReference };
 import type { VaultSettings } from "../hooks/secretsSettings.js";
 import type { TaskInfo } from "./types.js";
 
@@ -8,7 +10,6 @@ export const VAULT_LABEL_PREFIX = "berth.vault.";
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED = /^(BERTH_|MESOS_)/;
 // A segment of a Vault path: no separators, whitespace or control characters, not "." or "..".
-const SEGMENT = /^[^/#?\s\p{Cc}]+$/u;
 
 export interface VaultLabelContext {
   /** The agent's Vault settings; undefined when Vault is not configured (VAULT_ADDR unset). */
@@ -16,22 +17,6 @@ export interface VaultLabelContext {
 }
 
 /** Parses one label value; a problem (without the label's name) or the reference. */
-export function parseVaultReference(value: string): { mount: string; path: string; field: string } | string {
-  const hash = value.indexOf("#");
-  if (hash < 0) return `expected <mount>/<path>#<field>, got ${JSON.stringify(value)} (no #<field>)`;
-  const location = value.slice(0, hash);
-  const field = value.slice(hash + 1);
-  if (field === "") return `expected <mount>/<path>#<field>, got ${JSON.stringify(value)} (empty field)`;
-  if (/\p{Cc}/u.test(field)) return "the field contains a control character";
-  const segments = location.split("/");
-  if (segments.length < 2) return `expected <mount>/<path>#<field>, got ${JSON.stringify(value)} (no path after the mount)`;
-  for (const segment of segments) {
-    if (segment === "" || segment === "." || segment === ".." || !SEGMENT.test(segment)) {
-      return `expected <mount>/<path>#<field>, got ${JSON.stringify(value)} (bad path segment ${JSON.stringify(segment)})`;
-    }
-  }
-  return { mount: segments[0] as string, path: segments.slice(1).join("/"), field };
-}
 
 /** The task's Vault secrets, or undefined when it asks for none. Never throws; a problem per bad label. */
 export function readVaultLabels(task: TaskInfo, context: VaultLabelContext, problems: string[]): VaultSecretRef[] | undefined {

@@ -23,6 +23,10 @@ import { readConsulSettings } from "../hooks/consulSettings.js";
 import { validateHaproxyHookOptions, type HaproxyHookOptions } from "../hooks/haproxyHook.js";
 import { readHaproxySettings } from "../hooks/haproxySettings.js";
 import { hookList, type HookSettings } from "../hooks/hookList.js";
+import type { CertificateLifetimeOptions } from "../hooks/certificateLifetimeHook.js";
+import type { ConfigServiceHookOptions } from "../hooks/configServiceHook.js";
+import { readSecretsSettings } from "../hooks/secretsSettings.js";
+import { parseVaultReference, type VaultHookOptions, type VaultSecretRef } from "../hooks/vaultHook.js";
 import { hookFromConfig } from "../hooks/hookConfig.js";
 import { duplicateHookNames, envRecordSchema, hookConfigSchema, positiveSecondsSchema, secondsSchema, zodProblems } from "../hooks/hookConfigSchema.js";
 
@@ -101,6 +105,12 @@ const runConfigSchema = z.strictObject({
       check: z.boolean().optional(),
     })
     .optional(),
+  /** The config service's app name (default MARATHON_APP_ID); the service itself is BERTH_CONFIG_SERVICE_URL's. */
+  configService: z.strictObject({ app: z.string().trim().min(1, "must not be empty") }).optional(),
+  /** Vault secrets into the environment: variable name → "<mount>/<path>#<field>" (VAULT_ADDR, as berth.vault.*). */
+  vault: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid variable name"), z.string()).optional(),
+  /** Refuse to start with an expired client certificate; kill gracefully before it expires (validate-certificate). */
+  validateCertificate: z.boolean().default(false),
   /** Register the task in Consul (CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN…), as the `consul` label does. */
   consul: z
     .strictObject({
@@ -225,13 +235,14 @@ export function runTaskFromConfig(config: RunConfig, { argv, processEnv, cwd, na
     else if (built.hook) hooks.push(built.hook);
   });
   const registrations = registrationsOf(config, spec.taskId, processEnv, problems);
+  const secrets = secretsOf(config, processEnv, cwd, problems);
 
   if (problems.length > 0) throw new RunConfigError(source, problems);
   return {
     spec,
     checks,
     // The same order as under Mesos (hookList.ts): registrations before the operator's hooks.
-    hooks: hookList({ custom: hooks, ...registrations }),
+    hooks: hookList({ custom: hooks, ...registrations, ...secrets.hooks }),
     drainMs: config.drainSeconds * 1000,
     ...(config.maxCompletionSeconds !== undefined ? { maxCompletionTimeMs: config.maxCompletionSeconds * 1000 } : {}),
   };
@@ -240,14 +251,46 @@ export function runTaskFromConfig(config: RunConfig, { argv, processEnv, cwd, na
 /** Berth's environment as the task's base: without Berth's own BERTH_* settings (as `berth executor` does). */
 function ownEnvRemoved(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const result: Record<string, string> = {};
+  // Berth's settings and its own credentials (CONSUL_HTTP_TOKEN, VAULT_TOKEN, the client certificate's variables
+  // wherever BERTH_CLIENT_*_VARIABLE put them) are Berth's, as under Mesos.
+  const own = [...OWN_CREDENTIALS, env.BERTH_CLIENT_CERT_VARIABLE, env.BERTH_CLIENT_KEY_VARIABLE];
   for (const [key, value] of Object.entries(env)) {
-    // Berth's settings and its own credentials (CONSUL_HTTP_TOKEN, VAULT_TOKEN) are Berth's, as under Mesos.
-    if (value !== undefined && !key.startsWith("BERTH_") && !OWN_CREDENTIALS.includes(key)) result[key] = value;
+    if (value !== undefined && !key.startsWith("BERTH_") && !own.includes(key)) result[key] = value;
   }
   return result;
 }
 
 const OWN_CREDENTIALS: readonly string[] = ["CONSUL_HTTP_TOKEN", "VAULT_TOKEN"];
+
+/**
+ * The configuration service (whenever BERTH_CONFIG_SERVICE_URL is set, as under Mesos), Vault secrets and the
+ * certificate check from the file, with the settings read from Berth's environment.
+ */
+function secretsOf(
+  config: RunConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  problems: string[],
+): { hooks: Pick<HookSettings, "certificateLifetime" | "configService" | "vault"> } {
+  const settings = readSecretsSettings(env, problems);
+  const { certificate } = settings;
+  const hooks: { certificateLifetime?: CertificateLifetimeOptions; configService?: ConfigServiceHookOptions; vault?: VaultHookOptions } = {};
+  if (config.validateCertificate) hooks.certificateLifetime = { certificate, spreadMs: settings.certificateSpreadMs };
+  if (settings.configService) hooks.configService = { settings: settings.configService, certificate, sandboxDir: cwd, ...(config.configService ? { app: config.configService.app } : {}) };
+  else if (config.configService) problems.push("configService: BERTH_CONFIG_SERVICE_URL is not set (where the config service is)");
+  const vaultEntries = Object.entries(config.vault ?? {});
+  if (vaultEntries.length > 0) {
+    if (!settings.vault) problems.push("vault: VAULT_ADDR is not set (where Vault is)");
+    const secrets: VaultSecretRef[] = [];
+    for (const [name, reference] of vaultEntries) {
+      const parsed = parseVaultReference(reference);
+      if (typeof parsed === "string") problems.push(`vault.${name}: ${parsed}`);
+      else secrets.push({ env: name, label: `vault.${name}`, ...parsed });
+    }
+    if (settings.vault && secrets.length === vaultEntries.length) hooks.vault = { settings: settings.vault, certificate, secrets };
+  }
+  return { hooks };
+}
 
 /**
  * HAProxy and Consul registrations from the file, with the agent-wide settings read from Berth's environment (the

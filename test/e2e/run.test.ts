@@ -10,7 +10,11 @@ import { BERTH_MAIN, taggedProcesses } from "../helpers/berthHarness.js";
 import { MarkerDir, fixture } from "../helpers/fixtures.js";
 import { waitFor, withTimeout } from "../helpers/waitFor.js";
 import { freePort } from "../../src/dev/freePort.js";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { ConsulServerDouble } from "../doubles/consulServer.js";
+import { startVaultDouble } from "../doubles/vaultServer.js";
+import { makeTestCertificates } from "../helpers/certificates.js";
 import { startHaproxy } from "../helpers/haproxy.js";
 
 interface Exit {
@@ -394,5 +398,48 @@ describe("berth run", () => {
       assert.match(b.stderr(), /haproxy: BERTH_HAPROXY_SOCKET is not set/);
       assert.equal(markers.exists("ran"), false);
     });
+  });
+
+  test("config service (real mutual TLS) and Vault (double) into the task's environment; an expired certificate refused", async () => {
+    const certs = makeTestCertificates();
+    const service = createHttpsServer({ key: certs.server.key, cert: certs.server.cert, ca: certs.ca.cert, requestCert: true, rejectUnauthorized: true }, (req, res) =>
+      req.url === "/config/%2Fshop%2Fcart" ? res.writeHead(200).end(JSON.stringify({ DB_PASSWORD: "from-config" })) : res.writeHead(404).end(),
+    );
+    await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
+    const vault = await startVaultDouble({ key: certs.server.key, cert: certs.server.cert, clientCa: certs.ca.cert, secrets: { "secret/shop/api": { key: "from-vault" } } });
+    try {
+      await withRun(async ({ berth, config, markers }) => {
+        const env = {
+          MARATHON_APP_ID: "/shop/cart",
+          BERTH_CLIENT_CERT: certs.client.certFile,
+          BERTH_CLIENT_KEY: certs.client.keyFile,
+          BERTH_CONFIG_SERVICE_URL: `https://127.0.0.1:${(service.address() as AddressInfo).port}/config/{app}`,
+          BERTH_CONFIG_SERVICE_CA: certs.ca.certFile,
+          VAULT_ADDR: vault.url,
+          VAULT_CACERT: certs.ca.certFile,
+        };
+        const out = markers.file("env.out");
+        const file = config({ vault: { API_KEY: "secret/shop/api#key" } });
+        const b = berth(["--config", file, "--", ...sh(`env > ${out}`)], env);
+        assert.equal((await b.exit()).code, 0, b.stderr());
+        const taskEnv = readFileSync(out, "utf8");
+        assert.match(taskEnv, /^DB_PASSWORD=from-config$/m);
+        assert.match(taskEnv, /^API_KEY=from-vault$/m);
+        assert.doesNotMatch(b.stderr(), /from-config|from-vault/, "no value in Berth's log");
+        assert.deepEqual(vault.revoked, vault.logins.map((l) => l.token));
+        const expired = berth(["--config", config({ validateCertificate: true }), "--", "touch", markers.file("ran")], {
+          BERTH_CLIENT_CERT: certs.expiredClient.certFile,
+          BERTH_CLIENT_KEY: certs.expiredClient.keyFile,
+        });
+        assert.equal((await expired.exit()).code, 1);
+        assert.match(expired.stderr(), /certificate-lifetime.*BERTH_CLIENT_CERT.*2020-01-02/);
+        assert.equal(markers.exists("ran"), false);
+      });
+    } finally {
+      service.closeAllConnections();
+      service.close();
+      await vault.close();
+      certs.remove();
+    }
   });
 });
