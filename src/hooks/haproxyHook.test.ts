@@ -95,6 +95,15 @@ async function serverNames(haproxy: TestHaproxy, backend: string): Promise<strin
   return (await haproxy.api.serversState(backend, AbortSignal.timeout(5_000))).map((s) => s.name);
 }
 
+/** A request through HAProxy that the task never answers, once it has reached the task; abort it with `controller`. */
+async function endlessRequest(haproxy: TestHaproxy, task: TaskServer): Promise<{ controller: AbortController; hang: Promise<Answer | string> }> {
+  const arrived = task.arrived("/hang");
+  const controller = new AbortController();
+  const hang = get(haproxy.port, "/hang", controller.signal).catch(() => "aborted");
+  await withTimeout(arrived, 10_000, "the endless request to reach the task");
+  return { controller, hang };
+}
+
 describe("haproxyServerName", () => {
   it("keeps a Marathon task id and adds the port; sanitizes and hashes anything else", () => {
     assert.equal(haproxyServerName(TASK_ID, 31005), `${TASK_ID}_31005`);
@@ -234,10 +243,7 @@ describe("haproxyHook against a real HAProxy", () => {
   it("the drain is bounded: a request that never ends leaves at the drain timeout, and stop removes the server later", async () => {
     const hook = make({ drainTimeoutMs: 700 });
     await hook.healthy!(context(AbortSignal.timeout(10_000), []));
-    const arrived = task.arrived("/hang");
-    const controller = new AbortController();
-    const hang = get(haproxy.port, "/hang", controller.signal).catch(() => "aborted");
-    await withTimeout(arrived, 10_000, "the endless request to reach the task");
+    const { controller, hang } = await endlessRequest(haproxy, task);
 
     const lines: string[] = [];
     const started = performance.now();
@@ -263,10 +269,7 @@ describe("haproxyHook against a real HAProxy", () => {
   it("the drain ends at the hook's deadline when that comes first, and says so", async () => {
     const hook = make({ drainTimeoutMs: 60_000 });
     await hook.healthy!(context(AbortSignal.timeout(10_000), []));
-    const arrived = task.arrived("/hang");
-    const controller = new AbortController();
-    const hang = get(haproxy.port, "/hang", controller.signal).catch(() => "aborted");
-    await withTimeout(arrived, 10_000, "the endless request to reach the task");
+    const { controller, hang } = await endlessRequest(haproxy, task);
     const lines: string[] = [];
     await withTimeout(hook.preKill!(preKillContext(AbortSignal.timeout(600), lines)), 10_000, "preKill at its deadline");
     assert.ok(lines.some((l) => l.startsWith(`drain of be/${name()} cut short by the hook's deadline`)), lines.join("\n"));

@@ -10,7 +10,7 @@ import { validateSleepHookOptions, type SleepHookOptions } from "../hooks/sleepH
 import { validateWarmupOptions, type WarmupOptions } from "../hooks/warmupHook.js";
 import type { LifecyclePhase } from "../core/hook.js";
 import type { CheckContext } from "./checksFromTaskInfo.js";
-import type { TaskInfo } from "./types.js";
+import type { Label, TaskInfo } from "./types.js";
 
 export const LABEL_PREFIX = "berth.";
 /** Prefixes of the labels each integration reads itself (every key under them is checked there). */
@@ -71,14 +71,27 @@ export interface BerthLabelSettings {
   warmup?: WarmupOptions;
 }
 
-/** The task's ports: DiscoveryInfo's (with their names), else the `ports` resource ranges (at most 1,000). */
-export function taskPorts(task: TaskInfo): { number: number; name?: string }[] {
+export interface TaskPort {
+  readonly number: number;
+  readonly name?: string;
+  /** DiscoveryInfo's labels of the port (the predecessor's Consul conventions read them). */
+  readonly labels: readonly Label[];
+  /** Its position among the task's ports. */
+  readonly index: number;
+}
+
+/** The task's ports: DiscoveryInfo's (with names and labels), else the `ports` resource ranges (at most 1,000). */
+export function taskPorts(task: TaskInfo): TaskPort[] {
   const discovered = task.discovery?.ports?.ports ?? [];
-  if (discovered.length > 0) return discovered.map((p) => ({ number: p.number, ...(p.name ? { name: p.name } : {}) }));
-  const ports: { number: number }[] = [];
+  if (discovered.length > 0) {
+    return discovered.map((p, index) => ({ number: p.number, ...(p.name ? { name: p.name } : {}), labels: p.labels?.labels ?? [], index }));
+  }
+  const ports: TaskPort[] = [];
   for (const resource of task.resources ?? []) {
     if (resource.name !== "ports") continue;
-    for (const range of resource.ranges?.range ?? []) for (let port = range.begin; port <= range.end && ports.length < 1000; port++) ports.push({ number: port });
+    for (const range of resource.ranges?.range ?? []) {
+      for (let port = range.begin; port <= range.end && ports.length < 1000; port++) ports.push({ number: port, labels: [], index: ports.length });
+    }
   }
   return ports;
 }

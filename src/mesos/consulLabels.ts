@@ -14,7 +14,8 @@
 // the check probes the port of the Mesos health check (the predecessor probed the registered port with the health
 // check's path), with Mesos' defaults for a missing interval or timeout.
 import type { ConsulCheckOptions, ConsulServiceOptions } from "../hooks/consulHook.js";
-import type { HealthCheck, Label, TaskInfo } from "./types.js";
+import { taskPorts, type TaskPort } from "./berthLabels.js";
+import type { HealthCheck, TaskInfo } from "./types.js";
 
 export const CONSUL_LABEL = "consul";
 const TAG_VALUE = "tag";
@@ -32,12 +33,6 @@ export interface ConsulLabelOptions {
   readonly services: ConsulServiceOptions[];
 }
 
-interface TaskPort {
-  readonly number: number;
-  readonly name?: string;
-  readonly labels: readonly Label[];
-  readonly index: number;
-}
 
 /** Marathon's task ID → a service name, as the predecessor (and marathon-consul) derive it. */
 export function serviceNameFromTaskId(taskId: string): string {
@@ -46,20 +41,6 @@ export function serviceNameFromTaskId(taskId: string): string {
   return sanitized.split(".").slice(0, -1).join(".");
 }
 
-function taskPorts(task: TaskInfo): TaskPort[] {
-  const discovered = task.discovery?.ports?.ports ?? [];
-  if (discovered.length > 0) {
-    return discovered.map((p, index) => ({ number: p.number, ...(p.name ? { name: p.name } : {}), labels: p.labels?.labels ?? [], index }));
-  }
-  const ports: TaskPort[] = [];
-  for (const resource of task.resources ?? []) {
-    if (resource.name !== "ports") continue;
-    for (const range of resource.ranges?.range ?? []) {
-      for (let port = range.begin; port <= range.end && ports.length < 1000; port++) ports.push({ number: port, labels: [], index: ports.length });
-    }
-  }
-  return ports;
-}
 
 const describePort = (port: TaskPort): string => `port ${port.number}${port.name ? ` (${JSON.stringify(port.name)})` : ""} at index ${port.index}`;
 

@@ -4,6 +4,7 @@ import { isIP } from "node:net";
 import { BerthError } from "../berthError.js";
 import type { Encoding } from "./codec.js";
 import { parseDuration } from "../time/duration.js";
+import { INTEGRATION_CREDENTIALS } from "../hooks/integrationCredentials.js";
 import { readIntegrationSettings, type IntegrationSettings } from "./integrationSettings.js";
 
 export class ConfigError extends BerthError {
@@ -48,12 +49,7 @@ export interface ExecutorConfig {
 }
 
 /** Variables that belong to the executor alone and are removed from every task's environment. */
-export const EXECUTOR_ONLY_VARIABLES: readonly string[] = [
-  "MESOS_EXECUTOR_AUTHENTICATION_TOKEN",
-  // The executor's own credentials for its integrations (Consul's and Vault's conventional variables).
-  "CONSUL_HTTP_TOKEN",
-  "VAULT_TOKEN",
-];
+export const EXECUTOR_ONLY_VARIABLES: readonly string[] = ["MESOS_EXECUTOR_AUTHENTICATION_TOKEN", ...INTEGRATION_CREDENTIALS];
 /** Prefix of Berth's own configuration variables, also kept out of tasks' environments. */
 export const BERTH_VARIABLE_PREFIX = "BERTH_";
 

@@ -25,6 +25,7 @@ import { readHaproxySettings } from "../hooks/haproxySettings.js";
 import { hookList, type HookSettings } from "../hooks/hookList.js";
 import type { CertificateLifetimeOptions } from "../hooks/certificateLifetimeHook.js";
 import type { ConfigServiceHookOptions } from "../hooks/configServiceHook.js";
+import { INTEGRATION_CREDENTIALS } from "../hooks/integrationCredentials.js";
 import { readSecretsSettings } from "../hooks/secretsSettings.js";
 import { parseVaultReference, type VaultHookOptions, type VaultSecretRef } from "../hooks/vaultHook.js";
 import { hookFromConfig } from "../hooks/hookConfig.js";
@@ -253,14 +254,12 @@ function ownEnvRemoved(env: Readonly<Record<string, string | undefined>>): Recor
   const result: Record<string, string> = {};
   // Berth's settings and its own credentials (CONSUL_HTTP_TOKEN, VAULT_TOKEN, the client certificate's variables
   // wherever BERTH_CLIENT_*_VARIABLE put them) are Berth's, as under Mesos.
-  const own = [...OWN_CREDENTIALS, env.BERTH_CLIENT_CERT_VARIABLE, env.BERTH_CLIENT_KEY_VARIABLE];
+  const own = [...INTEGRATION_CREDENTIALS, env.BERTH_CLIENT_CERT_VARIABLE, env.BERTH_CLIENT_KEY_VARIABLE];
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && !key.startsWith("BERTH_") && !own.includes(key)) result[key] = value;
   }
   return result;
 }
-
-const OWN_CREDENTIALS: readonly string[] = ["CONSUL_HTTP_TOKEN", "VAULT_TOKEN"];
 
 /**
  * The configuration service (whenever BERTH_CONFIG_SERVICE_URL is set, as under Mesos), Vault secrets and the
