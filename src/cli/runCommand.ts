@@ -8,6 +8,7 @@
 // command cannot be executed, 1 when Berth failed the task (hook, health check, max completion time), 2 for usage
 // and config errors.
 import { createLogger, type LogLevel, type Logger } from "../logger.js";
+import { outcomeLogLevel } from "../core/outcomeLogLevel.js";
 import { TaskLifecycle, type LifecycleEvents, type LifecycleOutcome } from "../core/taskLifecycle.js";
 import { signalNumber } from "../process/exitStatus.js";
 import { RunConfigError, parseRunConfig, readRunConfig, runTaskFromConfig, type RunTask } from "../run/runConfig.js";
@@ -82,8 +83,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions, {
 
   const code = runExitCode(outcome, received);
   const fields = { state: outcome.state, reason: outcome.reason, exit_code: code };
-  // Error level for every non-zero exit: the reason must show even with BERTH_LOG_LEVEL=error.
-  logger.log(code === 0 ? "info" : "error", outcome.message, fields);
+  logger.log(outcomeLogLevel(outcome), outcome.message, fields);
   return code;
 }
 

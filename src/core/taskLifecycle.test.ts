@@ -624,7 +624,7 @@ describe("TaskLifecycle: kill path", () => {
     await markers.pids("ready");
     const killedAt = Date.now();
     h.lifecycle.kill({ gracePeriodMs: LONG_GRACE_MS });
-    await waitFor(() => h.logs.has("killing task"), { what: "the stop signal" });
+    await waitFor(() => h.logs.has("sending the stop signal"), { what: "the stop signal" });
     h.lifecycle.kill({ gracePeriodMs: 300 });
     h.lifecycle.kill({ gracePeriodMs: LONG_GRACE_MS });
     const outcome = await h.outcome();

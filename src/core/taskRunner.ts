@@ -223,7 +223,7 @@ export class TaskRunner {
     this.#state = "killing";
     this.#killStarted();
     this.#emit(() => this.#events.onKilling?.());
-    this.#logger.log("info", "killing task", { signal: this.#spec.stopSignal, deadline_ms: Math.round(this.#deadline! - this.#now()) });
+    this.#logger.log("info", "sending the stop signal", { signal: this.#spec.stopSignal, deadline_ms: Math.round(this.#deadline! - this.#now()) });
     this.#signal(this.#spec.stopSignal);
   }
 
@@ -304,7 +304,8 @@ export class TaskRunner {
   #finish(outcome: TaskOutcome): void {
     if (this.#state === "done") return;
     this.#state = "done";
-    this.#logger.log("info", "task done", { state: outcome.state, message: outcome.message });
+    // Debug only: the front end logs how the task ended, once, after its hooks (this is the process alone).
+    this.#logger.log("debug", "process ended", { state: outcome.state, message: outcome.message });
     this.#settle(outcome);
   }
 

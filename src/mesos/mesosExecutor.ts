@@ -6,6 +6,7 @@
 //          reconnecting (checkpoint: random backoff       shutting down: kill every task within the
 //          within MESOS_RECOVERY_TIMEOUT; else shut down)  shutdown grace, then exit
 import type { CheckStatus } from "../core/health/index.js";
+import { outcomeLogLevel } from "../core/outcomeLogLevel.js";
 import { TaskLifecycle, type LifecycleOutcome } from "../core/taskLifecycle.js";
 import type { Logger } from "../logger.js";
 import { setLongTimeout, sleep, type LongTimer } from "../time/longTimer.js";
@@ -346,10 +347,7 @@ export class MesosExecutor {
       drainMs: result.drainMs,
       ...(result.maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs: result.maxCompletionTimeMs } : {}),
       events: {
-        onRunning: (pid) => {
-          log.log("info", "task running", { pid });
-          this.#update(entry, "TASK_RUNNING", {});
-        },
+        onRunning: () => this.#update(entry, "TASK_RUNNING", {}),
         onKilling: (cause) => {
           // As the command executor: no TASK_KILLING for its own max-completion kill.
           if (cause !== "max_completion_time" && this.#hasCapability("TASK_KILLING_STATE")) {
@@ -389,7 +387,7 @@ export class MesosExecutor {
   #terminal(entry: TaskEntry, outcome: LifecycleOutcome): void {
     const status = outcomeToStatus(outcome);
     const message = outcome.reason === "shutdown" ? `${status.message} (${this.#shutdownReason})` : status.message;
-    this.#log.log("info", "task ended", { task: entry.info.task_id.value, state: status.state, message });
+    this.#log.log(outcomeLogLevel(outcome), "task ended", { task: entry.info.task_id.value, state: status.state, reason: status.reason, message });
     this.#update(entry, status.state, { ...status, message });
     if (entry.group && (outcome.state === "failed" || outcome.state === "killed")) {
       const why = `task ${entry.info.task_id.value} of its group ${outcome.state === "failed" ? "failed" : "was killed"}`;

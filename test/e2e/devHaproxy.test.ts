@@ -78,7 +78,7 @@ describe("berth dev --haproxy (real HAProxy 2.6, examples/haproxy-drain)", () =>
       const sessionsLeft = lineIndex(lines, /executor: msg="web\/\S+: 1 session\(s\) and 0 queued request\(s\) left"/, draining);
       const drained = lineIndex(lines, /executor: msg="drained web\//, sessionsLeft);
       const removed = lineIndex(lines, /executor: msg="removed web\//, drained);
-      const sigterm = lineIndex(lines, /executor: msg="killing task" .*signal=SIGTERM/, removed);
+      const sigterm = lineIndex(lines, /executor: msg="sending the stop signal" .*signal=SIGTERM/, removed);
       // The app got SIGTERM with nothing in flight: the drain waited for the slow request.
       const appStop = lineIndex(lines, /^app: SIGTERM: no new connections; 0 request\(s\) in flight$/, sigterm);
       const killed = lineIndex(lines, /^\s*\+\S+\s+TASK_KILLED/, appStop);

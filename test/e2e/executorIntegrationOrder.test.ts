@@ -74,6 +74,6 @@ describe("the order of warm-up, registrations, deregistrations, drain and stop s
       const drained = lineIndex(lines, /drained .*web_shop\.1/, draining);
       const removed = lineIndex(lines, /removed .*web_shop\.1/, drained);
       const delay = lineIndex(lines, /draining before the stop signal/, removed);
-      lineIndex(lines, /msg="killing task" .*signal=SIGTERM/, delay);
+      lineIndex(lines, /msg="sending the stop signal" .*signal=SIGTERM/, delay);
     }));
 });

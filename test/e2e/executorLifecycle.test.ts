@@ -2,9 +2,17 @@
 // running real processes with real signals. Leftover processes are checked in /proc after every test.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { isLive, readProcStat } from "../../src/process/procStat.js";
 import { fixture } from "../helpers/fixtures.js";
 import { killPolicy, shellTask, statesOf, withBerth } from "../helpers/berthHarness.js";
+
+/** Berth's log lines that carry a task's outcome (`state=`), up to the state, without the time stamp. */
+function outcomeLines(sandbox: string): string[] {
+  const lines = readFileSync(join(sandbox, "stderr"), "utf8").split("\n").filter((l) => / state=/.test(l));
+  return lines.map((l) => l.replace(/^berth: ts=\S+ /, "").replace(/ executor=\S+/, "").replace(/( state=\S+).*$/, "$1"));
+}
 
 for (const encoding of ["json", "protobuf"] as const) {
   describe(`berth executor on the local agent simulator (${encoding})`, () => {
@@ -33,6 +41,7 @@ for (const encoding of ["json", "protobuf"] as const) {
         assert.equal(failed.message, "Command exited with status 3");
         assert.equal(failed.reason, "REASON_COMMAND_EXECUTOR_FAILED");
         assert.equal((await executor.waitForExit({ timeoutMs: 20_000 })).code, 0);
+        assert.deepEqual(outcomeLines(executor.sandbox), [`level=error msg="task ended" task=bad state=TASK_FAILED`]);
       }));
 
     test("kill: SIGTERM to the group, TASK_KILLED without waiting out the grace", () =>
@@ -49,6 +58,8 @@ for (const encoding of ["json", "protobuf"] as const) {
         assert.ok(markers.exists("term"), "the task saw SIGTERM");
         assert.match(killed.message ?? "", /status 0|SIGTERM/);
         assert.equal((await executor.waitForExit({ timeoutMs: 20_000 })).code, 0);
+        // A requested kill is not an error, and the outcome is logged once (not also as the process's end).
+        assert.deepEqual(outcomeLines(executor.sandbox), [`level=info msg="task ended" task=k state=TASK_KILLED`]);
       }));
   });
 }

@@ -129,6 +129,8 @@ describe("berth run", () => {
       assert.equal(three.stdout(), "to stdout\n");
       assert.match(three.stderr(), /^to stderr$/m);
       assert.equal(outcomeOf(three).msg, "Command exited with status 3");
+      assert.equal(outcomeOf(three).level, "error");
+      assert.equal(three.logs().filter((l) => l.state !== undefined).length, 1, `one line with the outcome:\n${three.stderr()}`);
       const usr1 = berth(["--", ...sh("kill -USR1 $$")]);
       assert.equal((await usr1.exit()).code, 138);
       assert.equal(outcomeOf(usr1).msg, "Command terminated with signal SIGUSR1 (10)");
@@ -166,6 +168,12 @@ describe("berth run", () => {
       assert.ok(performance.now() - start < 60_000, "far less than the 120 s grace");
       assert.ok(markers.exists("term"), "the task saw SIGTERM");
       assert.equal(outcomeOf(b).reason, "killed");
+      // Asked for, so not an error; and each event once (the process's own end is not a second outcome line).
+      assert.equal(outcomeOf(b).level, "info", b.stderr());
+      const messages = b.logs().map((l) => l.msg);
+      assert.equal(messages.filter((m) => m === "task started").length, 1, b.stderr());
+      assert.equal(messages.filter((m) => m === "sending the stop signal").length, 1, b.stderr());
+      assert.equal(b.logs().filter((l) => l.state !== undefined).length, 1, `one line with the outcome:\n${b.stderr()}`);
     });
   });
 
@@ -382,7 +390,7 @@ describe("berth run", () => {
           return index;
         };
         assert.ok(at(/^deregistered web\./) < at(/^drained web\/web\./), "Consul first, then the HAProxy drain");
-        assert.ok(at(/^removed web\/web\./) < at(/^killing task$/), "then the stop signal");
+        assert.ok(at(/^removed web\/web\./) < at(/^sending the stop signal$/), "then the stop signal");
         assert.doesNotMatch(b.stderr(), /run-token/, "the token is in no log line");
       });
     } finally {
