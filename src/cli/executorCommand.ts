@@ -3,6 +3,8 @@ import { createLogger } from "../logger.js";
 import { AgentTokenError, TOKEN_VARIABLE, reexecWithoutTokenInEnvironment, takeAgentToken } from "../mesos/agentToken.js";
 import { ConfigError, readExecutorConfig } from "../mesos/executorConfig.js";
 import { MesosExecutor } from "../mesos/mesosExecutor.js";
+import { readMetricsSettings } from "../metrics/metricsSettings.js";
+import type { RunningMetrics } from "../metrics/startMetrics.js";
 
 export async function executorCommand(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Before anything else: a re-exec (Node ≥ 22.15) must happen while nothing has been spawned, and the token's
@@ -15,11 +17,19 @@ export async function executorCommand(env: NodeJS.ProcessEnv = process.env): Pro
     // Like the C++ executor library: the token is for talking to the agent only, never for children.
     config = readExecutorConfig({ ...env, [TOKEN_VARIABLE]: taken.token });
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof AgentTokenError) {
-      process.stderr.write(`berth executor: ${error.message}\n`);
+    // Every bad variable at once, the metrics' too.
+    const reported = error instanceof ConfigError ? new ConfigError([...error.problems, ...metricsProblems(env)]) : error;
+    if (reported instanceof ConfigError || reported instanceof AgentTokenError) {
+      process.stderr.write(`berth executor: ${reported.message}\n`);
       return 2;
     }
     throw error;
+  }
+  const problems: string[] = [];
+  const metricsSettings = readMetricsSettings(env, problems);
+  if (problems.length > 0) {
+    process.stderr.write(`berth executor: ${new ConfigError(problems).message}\n`);
+    return 2;
   }
   if (env.BERTH_CONFIG) {
     // Loaded only when asked for: its schema brings zod, which would cost every executor's start.
@@ -51,10 +61,28 @@ export async function executorCommand(env: NodeJS.ProcessEnv = process.env): Pro
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  let running: RunningMetrics | undefined;
+  if (metricsSettings) {
+    // Loaded only when configured: the metrics library costs ~120 ms at start.
+    const { startMetrics } = await import("../metrics/startMetrics.js");
+    try {
+      running = await startMetrics(metricsSettings, logger, stop.signal);
+    } catch (error) {
+      // Metrics are for operators; a port in use must not cost the task its executor.
+      logger.log("error", `metrics are off: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   try {
-    return await new MesosExecutor({ config, env: { ...env }, logger }).run(stop.signal);
+    return await new MesosExecutor({ config, env: { ...env }, logger, ...(running ? { metrics: running.metrics } : {}) }).run(stop.signal);
   } finally {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
+    await running?.stop(AbortSignal.timeout(2_000));
   }
+}
+
+function metricsProblems(env: Readonly<Record<string, string | undefined>>): string[] {
+  const problems: string[] = [];
+  readMetricsSettings(env, problems);
+  return problems;
 }

@@ -10,6 +10,9 @@
 import { createLogger, type LogLevel, type Logger } from "../logger.js";
 import { outcomeLogLevel } from "../core/outcomeLogLevel.js";
 import { TaskLifecycle, type LifecycleEvents, type LifecycleOutcome } from "../core/taskLifecycle.js";
+import { readMetricsSettings } from "../metrics/metricsSettings.js";
+import type { RunningMetrics } from "../metrics/startMetrics.js";
+import { noMetrics } from "../metrics/taskMetrics.js";
 import { signalNumber } from "../process/exitStatus.js";
 import { RunConfigError, parseRunConfig, readRunConfig, runTaskFromConfig, type RunTask } from "../run/runConfig.js";
 
@@ -47,15 +50,38 @@ export async function runCommand(argv: readonly string[], options: RunOptions, {
     throw error;
   }
 
+  const metricsProblems: string[] = [];
+  const metricsSettings = readMetricsSettings(env, metricsProblems);
+  if (metricsProblems.length > 0) return usage(metricsProblems.join("; "));
+
   const root = createLogger((line) => write(`berth: ${line}`), { minLevel: level as LogLevel });
   const logger = root.child({ task: task.spec.taskId });
+  let running: RunningMetrics | undefined;
+  if (metricsSettings) {
+    const { startMetrics } = await import("../metrics/startMetrics.js");
+    try {
+      running = await startMetrics(metricsSettings, logger, new AbortController().signal);
+    } catch (error) {
+      logger.log("error", `metrics are off: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const metrics = running?.metrics ?? noMetrics;
+  let killStartedAt: number | undefined;
   const lifecycle = new TaskLifecycle(task.spec, {
     hooks: task.hooks,
     checks: task.checks,
     drainMs: task.drainMs,
     ...(task.maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs: task.maxCompletionTimeMs } : {}),
     logger: root, // the lifecycle adds the task field itself
-    events: lifecycleEvents(logger),
+    events: {
+      ...lifecycleEvents(logger),
+      onKilling: (cause) => {
+        killStartedAt ??= performance.now();
+        logger.log("info", "killing the task", { cause });
+      },
+      onHookDone: (hook, phase, durationMs, failure) => metrics.hookDone(hook, phase, durationMs, failure === undefined),
+      onProbeResult: (check, ok) => metrics.probeResult(check, ok),
+    },
   });
 
   let received: NodeJS.Signals | undefined;
@@ -84,6 +110,9 @@ export async function runCommand(argv: readonly string[], options: RunOptions, {
   const code = runExitCode(outcome, received);
   const fields = { state: outcome.state, reason: outcome.reason, exit_code: code };
   logger.log(outcomeLogLevel(outcome), outcome.message, fields);
+  metrics.statusUpdate(outcome.state, outcome.reason);
+  if (killStartedAt !== undefined) metrics.killDone(performance.now() - killStartedAt);
+  await running?.stop(AbortSignal.timeout(2_000));
   return code;
 }
 
@@ -110,7 +139,6 @@ export function runExitCode(outcome: LifecycleOutcome, received?: NodeJS.Signals
 
 function lifecycleEvents(log: Logger): Partial<LifecycleEvents> {
   return {
-    onKilling: (cause) => log.log("info", "killing the task", { cause }),
     onReady: () => log.log("info", "task is ready"),
     onHookOutput: (hook, phase, line) => log.log("info", line, { hook, phase }),
     onHealth: (healthy, message) => log.log(healthy ? "info" : "warn", healthy ? "health check passed" : "health check failed", { result: message }),

@@ -58,6 +58,10 @@ export interface LifecycleEvents {
   onHealth(healthy: boolean, message: string): void;
   /** The generalized check's status changed. */
   onCheck(status: CheckStatus): void;
+  /** A hook call ended (for metrics): how long it took, and why it failed. */
+  onHookDone(hook: string, phase: LifecyclePhase, durationMs: number, failure: string | undefined): void;
+  /** A liveness or readiness probe gave a result (every probe, not only the reported changes; for metrics). */
+  onProbeResult(check: "liveness" | "readiness", ok: boolean): void;
 }
 
 export interface LifecycleChecks {
@@ -306,6 +310,7 @@ export class TaskLifecycle {
     if (liveness) {
       const checker = new HealthChecker(liveness, {
         logger,
+        onProbeResult: (result) => this.#emit(() => this.#events.onProbeResult?.("liveness", result.ok)),
         onEvent: (event) => {
           if (this.#quiet()) return;
           if (event.type === "health") {
@@ -323,6 +328,7 @@ export class TaskLifecycle {
       const checker = new HealthChecker(readiness, {
         logger,
         mode: "readiness",
+        onProbeResult: (result) => this.#emit(() => this.#events.onProbeResult?.("readiness", result.ok)),
         afterReady: "stop",
         ...(readiness.successThreshold !== undefined ? { successThreshold: readiness.successThreshold } : {}),
         onEvent: (event) => {
@@ -416,12 +422,15 @@ export class TaskLifecycle {
     let failure: string | undefined;
     for (const hook of this.#hooks) {
       if (!hook[phase]) continue;
+      const started = performance.now();
       try {
         await this.#call(hook, phase, (context) => invoke(hook, context) ?? Promise.resolve(), cutShort);
+        this.#emit(() => this.#events.onHookDone?.(hook.name, phase, performance.now() - started, undefined));
       } catch (error) {
         const message = `${phase} hook "${hook.name}" failed: ${messageOf(error)}`;
         this.#log.log(phase === "preKill" ? "warn" : "error", message);
         this.#emit(() => this.#events.onHookOutput?.(hook.name, phase, message));
+        this.#emit(() => this.#events.onHookDone?.(hook.name, phase, performance.now() - started, messageOf(error)));
         failure ??= message;
       }
     }

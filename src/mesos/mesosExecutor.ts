@@ -9,6 +9,7 @@ import type { CheckStatus } from "../core/health/index.js";
 import { outcomeLogLevel } from "../core/outcomeLogLevel.js";
 import { TaskLifecycle, type LifecycleOutcome } from "../core/taskLifecycle.js";
 import type { Logger } from "../logger.js";
+import { noMetrics, type TaskMetrics } from "../metrics/taskMetrics.js";
 import { setLongTimeout, sleep, type LongTimer } from "../time/longTimer.js";
 import { AgentConnection, type Subscription } from "./agentConnection.js";
 import type { ExecutorConfig } from "./executorConfig.js";
@@ -42,6 +43,8 @@ export interface MesosExecutorOptions {
   env: Readonly<Record<string, string | undefined>>;
   logger: Logger;
   random?: () => number;
+  /** Status updates, hook latencies, probe results and kill durations (default: none recorded). */
+  metrics?: TaskMetrics;
 }
 
 interface TaskEntry {
@@ -57,6 +60,8 @@ interface TaskEntry {
   healthy?: boolean;
   /** Last generalized check status; every status of a task with a check carries one. */
   checkStatus?: CheckStatusInfo;
+  /** When the kill path began (performance.now()), for the kill-duration metric. */
+  killStartedAt?: number;
 }
 
 /** What the command executor sends before a check's first result: the type with an empty sub-message. */
@@ -93,6 +98,7 @@ export class MesosExecutor {
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #log: Logger;
   readonly #random: () => number;
+  readonly #metrics: TaskMetrics;
   readonly #connection: AgentConnection;
   /** Tasks until their terminal update is acknowledged; then only their ids stay, in #finishedTasks. */
   readonly #tasks = new Map<string, TaskEntry>();
@@ -113,7 +119,8 @@ export class MesosExecutor {
   #ackTimer: LongTimer | undefined;
   #finish: ((code: number) => void) | undefined;
 
-  constructor({ config, env, logger, random = Math.random }: MesosExecutorOptions) {
+  constructor({ config, env, logger, random = Math.random, metrics = noMetrics }: MesosExecutorOptions) {
+    this.#metrics = metrics;
     this.#config = config;
     this.#env = env;
     this.#log = logger;
@@ -349,6 +356,7 @@ export class MesosExecutor {
       events: {
         onRunning: () => this.#update(entry, "TASK_RUNNING", {}),
         onKilling: (cause) => {
+          entry.killStartedAt ??= performance.now();
           // As the command executor: no TASK_KILLING for its own max-completion kill.
           if (cause !== "max_completion_time" && this.#hasCapability("TASK_KILLING_STATE")) {
             this.#update(entry, "TASK_KILLING", { message: "Berth is killing the task" });
@@ -365,6 +373,8 @@ export class MesosExecutor {
           this.#update(entry, entry.lastState ?? "TASK_RUNNING", { reason: "REASON_TASK_CHECK_STATUS_UPDATED" });
         },
         onHookOutput: (hook, phase, line) => log.log("info", line, { hook, phase }),
+        onHookDone: (hook, phase, durationMs, failure) => this.#metrics.hookDone(hook, phase, durationMs, failure === undefined),
+        onProbeResult: (check, ok) => this.#metrics.probeResult(check, ok),
       },
     });
     entry.lifecycle = lifecycle;
@@ -389,6 +399,7 @@ export class MesosExecutor {
     const message = outcome.reason === "shutdown" ? `${status.message} (${this.#shutdownReason})` : status.message;
     this.#log.log(outcomeLogLevel(outcome), "task ended", { task: entry.info.task_id.value, state: status.state, reason: status.reason, message });
     this.#update(entry, status.state, { ...status, message });
+    if (entry.killStartedAt !== undefined) this.#metrics.killDone(performance.now() - entry.killStartedAt);
     if (entry.group && (outcome.state === "failed" || outcome.state === "killed")) {
       const why = `task ${entry.info.task_id.value} of its group ${outcome.state === "failed" ? "failed" : "was killed"}`;
       for (const id of entry.group) {
@@ -517,5 +528,6 @@ export class MesosExecutor {
       ...extra,
     });
     if (isTerminalState(state)) entry.terminalKey = key;
+    this.#metrics.statusUpdate(state, extra.reason);
   }
 }

@@ -11,7 +11,8 @@ import { MarkerDir, fixture } from "../helpers/fixtures.js";
 import { waitFor, withTimeout } from "../helpers/waitFor.js";
 import { freePort } from "../../src/dev/freePort.js";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
+import { once } from "node:events";
 import { ConsulServerDouble } from "../doubles/consulServer.js";
 import { startVaultDouble } from "../doubles/vaultServer.js";
 import { makeTestCertificates } from "../helpers/certificates.js";
@@ -134,6 +135,28 @@ describe("berth run", () => {
       const usr1 = berth(["--", ...sh("kill -USR1 $$")]);
       assert.equal((await usr1.exit()).code, 138);
       assert.equal(outcomeOf(usr1).msg, "Command terminated with signal SIGUSR1 (10)");
+    });
+  });
+
+  test("BERTH_METRICS_PUSH: a last Graphite push as berth exits carries the outcome (a real TCP listener)", async () => {
+    await withRun(async ({ berth }) => {
+      let received: (text: string) => void = () => undefined;
+      const pushed = new Promise<string>((resolve) => (received = resolve));
+      const carbon = createNetServer((connection) => {
+        let text = "";
+        connection.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        connection.on("end", () => received(text));
+      });
+      carbon.listen(0, "127.0.0.1");
+      await once(carbon, "listening");
+      try {
+        const port = (carbon.address() as AddressInfo).port;
+        const b = berth(["--", ...sh("exit 3")], { BERTH_METRICS_PUSH: `graphite://127.0.0.1:${port}`, BERTH_METRICS_PREFIX: "ci.berth" });
+        assert.equal((await b.exit()).code, 3);
+        assert.match(await withTimeout(pushed, 20_000, "the push"), /^ci\.berth\.berth_status_updates_total\.reason\.exit_status\.state\.failed 1 \d+$/m);
+      } finally {
+        carbon.close();
+      }
     });
   });
 

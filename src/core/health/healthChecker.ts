@@ -31,6 +31,8 @@ export type HealthEvent =
 
 export interface HealthCheckerOptions {
   readonly onEvent: (event: HealthEvent) => void;
+  /** Every probe's result, before the checker's own rules decide what to report (for metrics). */
+  readonly onProbeResult?: (result: ProbeResult) => void;
   /** "health" (default): Mesos health check; "readiness": Kubernetes readiness, never kills. */
   readonly mode?: "health" | "readiness";
   /** Readiness: passes in a row needed to become ready (default 1, as Kubernetes). */
@@ -76,7 +78,11 @@ export class HealthChecker {
       runProbe: options.runProbe ?? ((probe, { signal }) => realRunProbe(probe, { signal })),
       clock: this.#clock,
       logger: this.#log,
-      onResult: (result) => (options.mode === "readiness" ? this.#readiness(result) : this.#health(result)),
+      onResult: (result) => {
+        options.onProbeResult?.(result);
+        if (options.mode === "readiness") this.#readiness(result);
+        else this.#health(result);
+      },
     });
   }
 
