@@ -28,9 +28,11 @@ describe("berth executor metrics on the local agent simulator", () => {
           labels: { labels: [label("berth.hook.pause.sleep-seconds", "0.2"), label("berth.hook.pause.phases", "healthy,preKill")] },
         }),
       );
+      // A second task keeps the executor (and its endpoint) up after the first one is killed.
+      executor.launch(shellTask("keeper", "exec sleep 600"));
       await executor.waitForUpdate((s) => s.healthy === true, { timeoutMs: 30_000 });
       const running = await scrape(metricsPort);
-      assert.match(running, /^berth_status_updates_total\{state="TASK_RUNNING",reason=""\} 1$/m);
+      assert.match(running, /^berth_status_updates_total\{state="TASK_RUNNING",reason=""\} 2$/m, "web and keeper");
       assert.match(running, /^berth_status_updates_total\{state="TASK_RUNNING",reason="REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"\} 1$/m);
       assert.match(running, /^berth_probe_results_total\{check="liveness",result="ok"\} [1-9]\d*$/m);
       assert.match(running, /^berth_process_resident_memory_bytes [1-9]/m);
@@ -45,6 +47,7 @@ describe("berth executor metrics on the local agent simulator", () => {
         assert.match(killed, new RegExp(`^berth_hook_duration_seconds_bucket\\{le="0.1",hook="pause",phase="${phase}",result="ok"\\} 0$`, "m"));
       }
       assert.match(killed, /^berth_kill_duration_seconds_count 1$/m);
+      executor.kill("keeper");
       assert.equal((await executor.waitForExit({ timeoutMs: 20_000 })).code, 0);
       await assert.rejects(fetch(`http://127.0.0.1:${metricsPort}/metrics`), "the endpoint closes with the executor");
     });
