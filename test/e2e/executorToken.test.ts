@@ -99,8 +99,14 @@ describe("the agent's token is out of the task's reach", () => {
 
   test("`berth executor` started directly with the token in its environment warns once, naming the risk and the fix", () =>
     withBerth({ agent: { executorSecretKey: "agent-secret" }, launch: { command: { argv: [process.execPath, BERTH_MAIN, "executor"] } } }, async ({ executor }) => {
-      executor.launch(shellTask("t", "exit 0"));
-      await executor.waitForUpdate((s) => s.state === "TASK_FINISHED", { timeoutMs: 30_000 });
+      executor.launch(shellTask("t", "exec sleep 600"));
+      await executor.waitForUpdate((s) => s.state === "TASK_RUNNING", { timeoutMs: 30_000 });
+      // While the task runs: where Node can re-exec, the executor's image must no longer carry the token.
+      const environ = readFileSync(`/proc/${executor.pid}/environ`, "latin1");
+      assert.match(environ, /MESOS_EXECUTOR_ID=/, "read the executor's environ");
+      if (typeof (process as { execve?: unknown }).execve === "function") assert.doesNotMatch(environ, /MESOS_EXECUTOR_AUTHENTICATION_TOKEN/);
+      executor.kill("t");
+      await executor.waitForUpdate((s) => s.state === "TASK_KILLED", { timeoutMs: 30_000 });
       assert.equal((await executor.waitForExit({ timeoutMs: 30_000 })).code, 0);
       assert.ok(executor.calls.every((c) => c.status !== 401 && c.status !== 403), "every call was authenticated");
       const stderr = await waitFor(() => readFileSync(`${executor.sandbox}/stderr`, "utf8"), { what: "the executor's stderr" });
