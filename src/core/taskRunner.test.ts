@@ -38,6 +38,38 @@ function runner(taskSpec: TaskSpec): { runner: TaskRunner; events: string[]; out
   return { runner: r, events, outcome: () => withTimeout(r.outcome, 45_000, "the task outcome") };
 }
 
+describe("TaskRunner: piped output", () => {
+  it("onStreams gets the piped streams before onRunning, with every byte the task wrote", async () => {
+    const events: string[] = [];
+    let out = "";
+    let err = "";
+    const ended: Promise<void>[] = [];
+    const r = new TaskRunner(
+      spec({ kind: "shell", script: "printf 'one\\ntwo'; printf 'oops' >&2" }),
+      { onRunning: (pid) => (guard.watchGroup(pid), events.push("running")) },
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+        onStreams: (stdout, stderr) => {
+          events.push("streams");
+          for (const [stream, add] of [[stdout, (t: string) => (out += t)], [stderr, (t: string) => (err += t)]] as const) {
+            assert.ok(stream);
+            stream.setEncoding("utf8");
+            stream.on("data", add);
+            ended.push(new Promise((resolve) => stream.on("end", () => resolve())));
+          }
+        },
+      },
+    );
+    r.start();
+    assert.equal((await withTimeout(r.outcome, 45_000, "the outcome")).state, "finished");
+    await withTimeout(Promise.all(ended), 10_000, "the end of both streams");
+    assert.deepEqual(events, ["streams", "running"]);
+    assert.equal(out, "one\ntwo");
+    assert.equal(err, "oops");
+  });
+});
+
 describe("TaskRunner: the task ends on its own", () => {
   it("exit 0 → finished", async () => {
     const { runner: r, events, outcome } = runner(spec(script("exits-with-code.sh", "0")));

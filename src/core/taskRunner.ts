@@ -16,6 +16,7 @@
 //   not enough (MESOS-6933: `sh -c 'child & wait'` dies at once on SIGTERM, its child may not). Then the cgroup goes.
 import { silentLogger, type Logger } from "../logger.js";
 import { exitCodeOf, type ExitStatus } from "../process/exitStatus.js";
+import type { Readable } from "node:stream";
 import type { ProcStat } from "../process/procStat.js";
 import { SpawnError } from "../process/processErrors.js";
 import type { ContainmentMode } from "../process/containment.js";
@@ -43,6 +44,11 @@ export interface TaskRunnerOptions {
   /** The task's stdout/stderr (default: Berth's own). */
   readonly stdout?: OutputMode;
   readonly stderr?: OutputMode;
+  /**
+   * Receives the task's piped streams (those whose mode is "pipe") as soon as the process exists, before onRunning:
+   * the log pipeline must read them from the first byte, or the task blocks once the pipe is full.
+   */
+  readonly onStreams?: (stdout: Readable | null, stderr: Readable | null) => void;
   readonly logger?: Logger;
   /** How often to check whether the group is gone while waiting for it (default 20 ms). */
   readonly pollMs?: number;
@@ -184,6 +190,7 @@ export class TaskRunner {
     this.#pid = handle.pid;
     this.#tree = tree;
     this.#state = "running";
+    if (handle.stdout || handle.stderr) this.#emit(() => this.#options.onStreams?.(handle.stdout, handle.stderr));
     this.#logger.log("info", "task started", { pid: handle.pid });
     this.#emit(() => this.#events.onRunning?.(handle.pid));
     if (this.#killRequested && this.#state === "running") this.#beginKill();
