@@ -74,7 +74,8 @@ async function main(): Promise<void> {
         runs.push({ variant, mode, result });
         const { load, haproxy } = result;
         out(
-          `  requests ${load.requests}, non-2xx ${load.non2xx}, socket errors ${load.socketErrors}, p50 ${fmt(load.p50Ms)} ms, p99 ${fmt(load.p99Ms)} ms;` +
+          `  requests ${load.requests}, non-2xx ${load.non2xx}, socket errors ${load.socketErrors}, p50 ${fmt(load.p50Ms)} ms, p99 ${fmt(load.p99Ms)} ms` +
+            ` (unfinished at the stop ${load.unfinishedAtStop}, unmatched ${load.unmatched}, skipped ${load.skipped});` +
             ` HAProxy: ${haproxy.serverErrors} 5xx, terminations ${JSON.stringify(haproxy.terminations)}, ${haproxy.retried} retried`,
         );
       } catch (error) {
@@ -111,7 +112,10 @@ async function main(): Promise<void> {
   out(table);
 
   const panels: PlotPanel[] = [...new Set(runs.map((r) => r.variant))].map((variant) => ({
-    title: variant.name,
+    title: `${variant.name} — failed requests: ${MODES.map((mode) => {
+      const result = runs.find((r) => r.variant === variant && r.mode === mode)?.result;
+      return `${SHORT[mode]} ${result ? failed(result) : "(run failed)"}`;
+    }).join(", ")}`,
     // Berth last: drawn on top of the others.
     series: [...MODES.filter((m) => m !== "berth"), "berth" as const].map((mode) => {
       const result = runs.find((r) => r.variant === variant && r.mode === mode)?.result;
@@ -132,6 +136,10 @@ async function main(): Promise<void> {
   const berthErrors = total(berth, failed);
   const baselineErrors = total(baselines, failed);
   const restarts = Math.min(...runs.map((r) => r.result?.restarts.length ?? 0));
+  const unfinished = Math.max(0, ...runs.map((r) => r.result?.load.unfinishedAtStop ?? 0));
+  const unmatched = total(runs, (r) => r.load.unmatched);
+  const skipped = total(runs, (r) => r.load.skipped);
+  const retried = total(runs, (r) => r.haproxy.retried + r.haproxy.redispatched);
   const minutes = (performance.now() - started) / 60_000;
 
   const modeLines = MODES.map((m) => `- **${SHORT[m]}**: ${MODE_TITLES[m]}.`);
@@ -159,13 +167,17 @@ ${table}
 - *failed* = non-2xx + socket errors, over *requests* (every request sent, but those still unanswered when the load
   stopped). Variants: *ignores SIGTERM* (SIGKILL after a 2 s grace), *slow to become ready* (4 s), *1 s requests in
   flight* (1 request in 200 takes 1 s; p50/p99 are of the other requests).
-- *socket errors*: the connection closed with no response. HAProxy does this, and logs nothing, when the server closed
-  the pooled keep-alive connection HAProxy had just sent the request on (it leaves the retry to the client; a
-  browser would retry a GET, wrk does not). So *HAProxy 5xx*, from HAProxy's own log, misses them.
-- *non-2xx* in the baselines: 503 from HAProxy for connections the stopping service refused (\`SC\` in HAProxy's
-  log), and 503 "warming up" from an instance registered before it was ready (registrar).
-  With HAProxy's default \`retries 3\` plus \`option redispatch\` (marathon-lb's defaults) refused connections are
-  retried elsewhere: fewer errors, longer latencies, and still the warming 503s and the cut connections.
+- *socket errors*: the client's connection closed with no response. Those requests are missing from HAProxy's log
+  (so *HAProxy 5xx*, from that log, does not count them), and each went to the instance being stopped while it
+  closed its idle keep-alive connections: HAProxy dropped the client's connection without an answer. A browser
+  would retry such a GET; wrk, like many API clients, does not.
+- *non-2xx* in the baselines: 503 from HAProxy for connections the stopping instance refused (\`SC\` in HAProxy's
+  log), and 503 "warming up" from an instance registered before it was ready (registrar). With \`retries\` and
+  \`option redispatch\` HAProxy would retry refused connections on another server (latency instead of errors, and
+  only in its log); the warming 503s are answers, not connection failures, and would still reach the clients.
+- Bookkeeping: at most ${unfinished} request(s) per run were still unanswered when the load stopped (not counted),
+  ${unmatched} response(s) matched no request, ${skipped} rate slot(s) were given up because every connection was busy,
+  and HAProxy's log shows ${retried} retried or redispatched session(s).
 - *s / restart*: median from starting the new instance to the old one gone; *s kill → gone*: from the KILL.
 
 ![Failed requests per second, per variant and mode](bench/rolling.svg)

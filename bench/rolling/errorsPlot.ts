@@ -24,11 +24,11 @@ export function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-/** A round axis maximum at or above `value` (1, 2, 5 × 10^n; at least 1). */
+/** A round axis maximum at or above `value` (1, 2, 3, 4, 5, 6, 8 × 10^n; at least 1). */
 export function niceMax(value: number): number {
   if (!(value > 1)) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 5, 10]) if (step * power >= value) return step * power;
+  for (const step of [1, 2, 3, 4, 5, 6, 8, 10]) if (step * power >= value) return step * power;
   return 10 * power;
 }
 
@@ -45,7 +45,7 @@ export function errorsPlotSvg(title: string, panels: readonly PlotPanel[]): stri
   let legendX = LEFT;
   for (const s of panels[0]?.series ?? []) {
     out.push(`<rect x="${legendX}" y="24" width="12" height="4" fill="${s.color}"/>`, `<text x="${legendX + 16}" y="30">${escapeXml(s.label)}</text>`);
-    legendX += 24 + s.label.length * 6;
+    legendX += 28 + s.label.length * 7;
   }
   panels.forEach((panel, i) => {
     const top = TOP + GAP / 2 + i * (PANEL_HEIGHT + GAP);

@@ -38,10 +38,11 @@ export const BACKEND = "web";
 
 export type Mode = "berth" | "registrar" | "command";
 
+/** What each mode does, for the benchmark's text. */
 export const MODE_TITLES: Readonly<Record<Mode, string>> = {
-  berth: "Berth (readiness-gated registration, confirmed drain)",
-  registrar: "event-driven registrar (added at TASK_RUNNING, removed when gone)",
-  command: "command executor (SIGTERM, no deregistration first)",
+  berth: "the executor registers the instance once its readiness check passes, and at the kill drains it (drain, sessions 0, maintenance, `del server`) before SIGTERM",
+  registrar: "an event-driven registrar (as marathon-lb or marathon-consul) adds the server when the task reports TASK_RUNNING (the process started) and removes it once the task is gone",
+  command: "the server is added once the instance's health endpoint answers 200, and at the kill the task gets SIGTERM with no deregistration first (the command executor's way); removed once the task is gone",
 };
 
 export interface Variant {
