@@ -22,7 +22,7 @@ function failures(result: Awaited<ReturnType<typeof runRollingScenario>>): Recor
   return { non2xx: result.load.non2xx, socketErrors: result.load.socketErrors, unmatched: result.load.unmatched, haproxy5xx: result.haproxy.serverErrors };
 }
 
-describe("rolling restarts through a real HAProxy under load (wrk; local agent simulator)", () => {
+describe("rolling restarts through a real HAProxy under load (wrk; the local agent simulator, a double)", () => {
   test("Berth: 3 restarts at 500 req/s with 1 s requests in flight, not one failed request", async () => {
     const result = await runRollingScenario({ ...common, mode: "berth", restarts: 3, signal: AbortSignal.timeout(100_000) });
     assert.equal(result.restarts.length, 3);
