@@ -140,6 +140,7 @@ async function main(): Promise<void> {
   const unmatched = total(runs, (r) => r.load.unmatched);
   const skipped = total(runs, (r) => r.load.skipped);
   const retried = total(runs, (r) => r.haproxy.retried + r.haproxy.redispatched);
+  const leftovers = total(runs, (r) => r.leftovers.length);
   const minutes = (performance.now() - started) / 60_000;
 
   const modeLines = MODES.map((m) => `- **${SHORT[m]}**: ${MODE_TITLES[m]}.`);
@@ -177,7 +178,7 @@ ${table}
   only in its log); the warming 503s are answers, not connection failures, and would still reach the clients.
 - Bookkeeping: at most ${unfinished} request(s) per run were still unanswered when the load stopped (not counted),
   ${unmatched} response(s) matched no request, ${skipped} rate slot(s) were given up because every connection was busy,
-  and HAProxy's log shows ${retried} retried or redispatched session(s).
+  HAProxy's log shows ${retried} retried or redispatched session(s), and ${leftovers} process(es) outlived their run.
 - *s / restart*: median from starting the new instance to the old one gone; *s kill → gone*: from the KILL.
 
 ![Failed requests per second, per variant and mode](bench/rolling.svg)

@@ -90,6 +90,8 @@ export interface ScenarioResult {
   readonly restarts: readonly RestartTiming[];
   /** Seconds from the origin to the load's stop. */
   readonly endS: number;
+  /** Processes of the run (tagged environment) still alive once the agent and HAProxy stopped; killed then. */
+  readonly leftovers: readonly string[];
 }
 
 interface Instance {
@@ -140,6 +142,19 @@ export async function runRollingScenario(options: ScenarioOptions): Promise<Scen
   let load: WrkLoad | undefined;
   const registrar = new EventRegistrar(haproxy.api, BACKEND);
   const step = (): AbortSignal => AbortSignal.any([signal, AbortSignal.timeout(options.stepTimeoutMs)]);
+  let left: string[] = [];
+  let cleaned: Promise<void> | undefined;
+  /** Stops everything once (the load, the agent and its executors, HAProxy), then kills what is left of the run. */
+  const cleanup = (): Promise<void> =>
+    (cleaned ??= (async () => {
+      load?.kill();
+      await agent?.stop();
+      await haproxy.stop();
+      left = taggedProcesses(tag);
+      killTagged(tag);
+      rmSync(workDir, { recursive: true, force: true });
+      if (left.length > 0) log(`  killed processes left behind: ${left.join(", ")}`);
+    })());
   try {
     agent = await LocalAgent.start({
       workDir,
@@ -267,14 +282,10 @@ export async function runRollingScenario(options: ScenarioOptions): Promise<Scen
     await Promise.all(fleet.map((instance) => kill(instance)));
     const haproxyLog = haproxy.log();
     if (options.haproxyLogCopy) writeFileSync(options.haproxyLogCopy, haproxyLog);
-    return { mode, variant, load: summary, haproxy: summarizeHaproxyLog(haproxyLog), restarts, endS: seconds(stopAt) };
+    const result = { mode, variant, load: summary, haproxy: summarizeHaproxyLog(haproxyLog), restarts, endS: seconds(stopAt) };
+    await cleanup();
+    return { ...result, leftovers: left };
   } finally {
-    load?.kill();
-    await agent?.stop();
-    await haproxy.stop();
-    const left = taggedProcesses(tag);
-    killTagged(tag);
-    rmSync(workDir, { recursive: true, force: true });
-    if (left.length > 0) log(`  killed processes left behind: ${left.join(", ")}`);
+    await cleanup();
   }
 }

@@ -30,6 +30,7 @@ describe("rolling restarts through a real HAProxy under load (wrk; the local age
     assert.ok(result.load.requests >= 0.5 * common.ratePerSecond * result.endS, `only ${result.load.requests} requests in ${result.endS.toFixed(1)} s`);
     assert.deepEqual(failures(result), { non2xx: 0, socketErrors: 0, unmatched: 0, haproxy5xx: 0 }, `statuses ${JSON.stringify(result.load.statuses)}`);
     assert.ok(result.haproxy.requests >= result.load.requests, "HAProxy logged every request");
+    assert.deepEqual(result.leftovers, [], "processes left behind");
   });
 
   test("control: the same load counts the failures of an event-driven registrar (added at TASK_RUNNING)", async () => {
@@ -38,5 +39,6 @@ describe("rolling restarts through a real HAProxy under load (wrk; the local age
     // The new instance is in HAProxy while it still answers 503 "warming up" (500 ms): some requests get it.
     assert.ok(result.load.non2xx > 0, `no failure counted: ${JSON.stringify(failures(result))}`);
     assert.ok((result.load.statuses["503"] ?? 0) > 0);
+    assert.deepEqual(result.leftovers, [], "processes left behind");
   });
 });
