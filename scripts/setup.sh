@@ -5,8 +5,9 @@ cd "$(dirname "$0")/.."
 # Go and mesos-go's executor library (a client we did not write) and the official Mesos protos for the
 # conformance tests; libprotobuf-dev for google/protobuf imports; python3 serves the demo app; haproxy (started by
 # the tests themselves, on 127.0.0.1) for the load-balancer hook, nginx and varnish for the example hooks'
-# tests (their system services are never used); openssl makes the tests' certificates.
-packages=(golang-go golang-github-mesos-mesos-go-dev libprotobuf-dev python3 procps haproxy openssl nginx varnish)
+# tests (their system services are never used); openssl makes the tests' certificates; wrk is the load of the
+# rolling-restart test and of bench:rolling.
+packages=(golang-go golang-github-mesos-mesos-go-dev libprotobuf-dev python3 procps haproxy openssl nginx varnish wrk)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
