@@ -61,6 +61,8 @@ interface Instance {
   healthy: boolean;
   ready: boolean;
   killRequested: boolean;
+  /** Why berth dev killed it ("as asked", "by the rolling restart"). */
+  killedBy?: string;
   times: { running?: number; healthy?: number; ready?: number; killing?: number; ended?: number };
   final?: TaskStatus;
   exit?: string;
@@ -234,6 +236,9 @@ class DevSession {
   #deployed = false;
   #live = 0;
   #launching = 0;
+  #launched = 0;
+  /** Host ports handed out in this run: a port just released may come back from the kernel for the next instance. */
+  readonly #portsGiven = new Set<number>();
   #settle: (() => void) | undefined;
   readonly #health: boolean;
 
@@ -323,9 +328,10 @@ class DevSession {
     this.#maybeSettle();
   }
 
-  #kill(instance: Instance): void {
+  #kill(instance: Instance, by = "as asked"): void {
     if (instance.killRequested || instance.final) return;
     instance.killRequested = true;
+    instance.killedBy = by;
     instance.readiness.abort();
     instance.executor.kill(instance.taskId);
   }
@@ -334,9 +340,11 @@ class DevSession {
     const { app, agent, timeline, executorPath, encoding } = this.#o;
     this.#launching += 1;
     try {
-      const n = this.#instances.length + 1;
+      // Numbered before the first await: launches run concurrently during a rolling restart.
+      const n = ++this.#launched;
       // requirePorts: the port numbers are the host ports; otherwise they are service ports and the agent's are dynamic.
-      const hostPorts = await Promise.all(app.portDefinitions.map((d) => (app.requirePorts ? Promise.resolve(d.port) : freePort())));
+      const hostPorts: number[] = [];
+      for (const definition of app.portDefinitions) hostPorts.push(app.requirePorts ? definition.port : await freePort(this.#portsGiven));
       const taskId = `${app.id.replace(/^\//, "").replaceAll("/", "_")}.${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
       const task = marathonTaskInfo({ app, taskId, agentId: agent.agentId, hostname: "127.0.0.1", hostPorts, executorPath, frameworkId: agent.frameworkId });
       timeline.addInstance(n, taskId);
@@ -397,7 +405,7 @@ class DevSession {
   }
 
   #onStatus(instance: Instance, status: TaskStatus): void {
-    const { timeline, app } = this.#o;
+    const { timeline } = this.#o;
     const now = Date.now();
     const tag = timeline.tagged ? `[${instance.n}] ` : "";
     if (status.reason === "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED" && status.state === "TASK_RUNNING") {
@@ -438,7 +446,6 @@ class DevSession {
     if (!instance.final && !instance.times.killing && instance.running) {
       timeline.progress(`${instance.n}`, instance.healthy ? undefined : `${tag}waiting for the health check`);
     }
-    void app;
     this.#checkReady(instance);
   }
 
@@ -486,7 +493,7 @@ class DevSession {
   #checkReady(instance: Instance): void {
     const { timeline, target } = this.#o;
     if (!instance.healthy || !instance.ready || instance.final || instance.killRequested) return;
-    if (!this.#deployed && !this.#restart) {
+    if (!this.#deployed && !this.#restart && !this.#stopping) {
       const up = this.#instances.filter((i) => i.healthy && i.ready && !i.final).length;
       if (up >= target) {
         this.#deployed = true;
@@ -542,7 +549,7 @@ class DevSession {
         const instance = this.#instances.find((i) => i.n === action.instance);
         if (instance) {
           timeline.line("rolling restart: killing this old instance", instance.n);
-          this.#kill(instance);
+          this.#kill(instance, "by the rolling restart");
         }
       } else if (action.kind === "launch") {
         for (let i = 0; i < action.count; i++) {
@@ -578,7 +585,7 @@ class DevSession {
       if (!asked) failed = true;
       const kill = instance.times.killing !== undefined && instance.times.ended !== undefined ? `, kill took ${((instance.times.ended - instance.times.killing) / 1000).toFixed(2)}s` : "";
       timeline.plain(
-        `  [${instance.n}] ${instance.taskId}  ${state}${instance.killRequested ? " (killed as asked)" : ""}  running ${since(instance, instance.times.running)}` +
+        `  [${instance.n}] ${instance.taskId}  ${state}${instance.killedBy ? ` (killed ${instance.killedBy})` : ""}  running ${since(instance, instance.times.running)}` +
           `${this.#health ? `, healthy ${since(instance, instance.times.healthy)}` : ""}${app.readinessChecks.length ? `, ready ${since(instance, instance.times.ready)}` : ""}${kill}` +
           `${instance.exit ? `, executor exited (${instance.exit})` : ""}`,
       );

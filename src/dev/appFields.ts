@@ -92,6 +92,10 @@ function distance(a: string, b: string): number {
 export function closestName(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
+  // A name cut short ("taskKillGracePeriod") or run on is a likely slip whatever the distance.
+  const lower = name.toLowerCase();
+  const prefixed = known.find((candidate) => Math.min(lower.length, candidate.length) >= 4 && (candidate.toLowerCase().startsWith(lower) || lower.startsWith(candidate.toLowerCase())));
+  if (prefixed) return prefixed;
   for (const candidate of known) {
     const d = distance(name, candidate);
     if (d < bestDistance) {
