@@ -373,7 +373,8 @@ class DevSession {
       this.#live += 1;
       executor.launch(task);
       const ports = app.portDefinitions.map((d, i) => `${d.name ?? `PORT${i}`}=${hostPorts[i]}${!app.requirePorts && d.port !== 0 ? ` (service port ${d.port})` : ""}`);
-      timeline.line(`launching task ${taskId}${ports.length ? `, ports ${ports.join(", ")}` : ""} (sandbox ${executor.sandbox})`, n);
+      timeline.line(`launching ${app.id} as task ${taskId} (sandbox ${executor.sandbox})`, n);
+      if (ports.length > 0) timeline.line(`ports ${ports.join(", ")}`, n);
       const health = planHealthCheck(app.healthChecks, hostPorts);
       if (health.summary) timeline.line(`health check: ${health.summary}`, n);
       timeline.progress(`${n}`, `${timeline.tagged ? `[${n}] ` : ""}starting`);
