@@ -85,7 +85,8 @@ describe("berth dev: the whole Marathon app", () => {
       lineIndex(lines, /^\s+\+\S+\s+deployed: 1 instance healthy$/, healthy);
       const killing = lineIndex(lines, /^\s+\+\S+\s+TASK_KILLING/, healthy);
       const drain = lineIndex(lines, /executor: msg="draining before the stop signal" drain_ms=1000/, killing);
-      const sigterm = lineIndex(lines, /executor: msg="killing task" signal=SIGTERM/, drain);
+      // main renames the message ("sending the stop signal"); either names the signal.
+      const sigterm = lineIndex(lines, /executor: msg="(killing task|sending the stop signal)" signal=SIGTERM/, drain);
       const graceful = lineIndex(lines, /^SIGTERM: no new connections, finishing what is in flight, then exiting$/, sigterm);
       const killed = lineIndex(lines, /^\s+\+\S+\s+TASK_KILLED\s+healthy=true\s+"Command exited with status 0"$/, lineIndex(lines, /^bye$/, graceful));
       const summary = lineIndex(lines, /^summary \(\+\S+\): \/demo\/hello, 1 instance launched, 0 rolling restarts$/, killed);
