@@ -22,7 +22,7 @@ async function runCli(argv: readonly string[]): Promise<void> {
   program
     .command("dev")
     .description("run a Marathon app definition locally: a built-in Mesos agent launches it through `berth executor`")
-    .argument("<app.json>", "Marathon app definition (cmd or args, env, labels, portDefinitions, taskKillGracePeriodSeconds)")
+    .argument("<app.json>", "Marathon app definition (README: what berth dev does with each field)")
     .option("--encoding <json|protobuf>", "wire encoding between the executor and the built-in agent", "json")
     .option("--stop-after <seconds>", "kill the task gracefully after this many seconds")
     .option(
@@ -32,7 +32,11 @@ async function runCli(argv: readonly string[]): Promise<void> {
     )
     .option("--haproxy", "start a local HAProxy (/usr/sbin/haproxy) with the backend(s) of the app's berth.haproxy.backend label and register the task in it")
     .option("--haproxy-port <port>", "the local HAProxy's frontend port on 127.0.0.1 (default: a free one; implies --haproxy)")
-    .action(async (appPath: string, options: { encoding: string; stopAfter?: string; executorEnv?: string[]; haproxy?: boolean; haproxyPort?: string }) => {
+    .option("--instances <n>", "run N instances at once (default: the app's instances, else 1); r (on a terminal) or SIGUSR2 restarts them one by one per upgradeStrategy")
+    .option("--executor <path>", "run this executor program instead of Berth's bin/berth-executor (to compare, or for an executor being written)")
+    // Usage errors exit 2, as bad app definitions do (and as berth run's do).
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+    .action(async (appPath: string, options: { encoding: string; stopAfter?: string; executorEnv?: string[]; haproxy?: boolean; haproxyPort?: string; instances?: string; executor?: string }) => {
       const { devCommand } = await import("./devCommand.js");
       process.exitCode = await devCommand(appPath, options);
     });

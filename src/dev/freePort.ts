@@ -2,7 +2,7 @@
 // is only free when asked: another process may take it before the task binds it, which is acceptable locally.
 import { createServer } from "node:net";
 
-export function freePort(): Promise<number> {
+function askKernel(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -11,4 +11,19 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port was assigned"))));
     });
   });
+}
+
+/**
+ * A free port not in `given`, which it is added to. The kernel may hand out a port it just released again, so that
+ * two instances launched together would get the same port: an agent never gives one port to two tasks.
+ */
+export async function freePort(given?: Set<number>): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await askKernel();
+    if (!given?.has(port)) {
+      given?.add(port);
+      return port;
+    }
+    if (attempt >= 100) throw new Error(`no free port outside the ${given.size} already handed out`);
+  }
 }

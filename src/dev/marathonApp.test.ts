@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { stripMarathonPrefix } from "../mesos/taskInfoToSpec.js";
-import { AppDefinitionError, marathonTaskInfo, parseMarathonApp } from "./marathonApp.js";
+import { AppDefinitionError, marathonTaskInfo, parseMarathonApp, readMarathonApp } from "./marathonApp.js";
 
 const build = (json: unknown, hostPorts: number[] = []) =>
   marathonTaskInfo({
@@ -68,4 +68,60 @@ test("invalid definitions list every problem with its path", () => {
   );
   assert.throws(() => parseMarathonApp({ id: "/x" }), /exactly one of cmd or args/);
   assert.throws(() => parseMarathonApp([]), AppDefinitionError);
+});
+
+test("an unknown field is an error naming the closest known one, at the top and inside nested objects", () => {
+  assert.throws(
+    () => parseMarathonApp({ cmd: "x", helthChecks: [], portDefinitions: [{ port: 0, nmae: "http" }], healthChecks: [{ protocol: "MESOS_TCP", intervalSecond: 1 }], upgradeStrategy: { minimumHealthCapacity: 1, maxOverCapacity: 0 } }),
+    (error: unknown) => {
+      assert.ok(error instanceof AppDefinitionError);
+      assert.match(error.message, /helthChecks: unknown field \(did you mean healthChecks\?\)/);
+      assert.match(error.message, /portDefinitions\.0\.nmae: unknown field \(did you mean name\?\)/);
+      assert.match(error.message, /healthChecks\.0\.intervalSecond: unknown field \(did you mean intervalSeconds\?\)/);
+      assert.match(error.message, /upgradeStrategy\.maxOverCapacity: unknown field \(did you mean maximumOverCapacity\?\)/);
+      return true;
+    },
+  );
+});
+
+test("fields berth dev cannot honour are named in warnings; status fields from a GET are named once", () => {
+  const { app, warnings } = readMarathonApp({
+    cmd: "x",
+    container: { type: "DOCKER" },
+    constraints: [["hostname", "UNIQUE"]],
+    acceptedResourceRoles: ["*"],
+    fetch: [],
+    env: { TOKEN: { secret: "db" }, PLAIN: "1" },
+    networks: [{ mode: "container/bridge" }],
+    version: "2020-01-01T00:00:00Z",
+    tasksRunning: 2,
+  });
+  const text = warnings.join("\n");
+  for (const field of ["container", "constraints", "acceptedResourceRoles", "env.TOKEN", "networks"]) assert.match(text, new RegExp(`^${field.replace(".", "\\.")}\\b`, "m"), field);
+  assert.doesNotMatch(text, /^fetch/m, "an empty list asks for nothing");
+  assert.match(text, /version, tasksRunning: ignored \(Marathon's status fields/);
+  assert.deepEqual(app.env, { PLAIN: "1" });
+});
+
+test("the Mesos health check goes into TaskInfo.health_check on the instance's host port", () => {
+  const task = build({ cmd: "x", portDefinitions: [{ port: 0, name: "http" }], healthChecks: [{ protocol: "MESOS_HTTP", path: "/health" }] }, [31555]);
+  assert.equal(task.health_check?.type, "HTTP");
+  assert.deepEqual(task.health_check?.http, { scheme: "http", port: 31555, path: "/health" });
+  assert.equal(task.health_check?.grace_period_seconds, 300);
+  assert.equal(build({ cmd: "x", healthChecks: [{ protocol: "HTTP" }] }).health_check, undefined, "Marathon-level: not sent");
+});
+
+test("Marathon's defaults and rules: instances, upgradeStrategy, killSelection, ports, readiness checks", () => {
+  const { app } = readMarathonApp({ cmd: "x", ports: [0, 8080], killSelection: "OldestFirst" });
+  assert.equal(app.instances, 1);
+  assert.deepEqual(app.upgradeStrategy, { minimumHealthCapacity: 1, maximumOverCapacity: 1 });
+  assert.equal(app.killSelection, "OLDEST_FIRST");
+  assert.deepEqual(app.portDefinitions, [{ port: 0 }, { port: 8080 }]);
+  assert.equal(app.cpus, 1);
+  const ready = readMarathonApp({ cmd: "x", portDefinitions: [{ port: 0, name: "http-api" }], readinessChecks: [{}] }).app.readinessChecks[0];
+  assert.deepEqual(ready, { name: "readinessCheck", protocol: "HTTP", path: "/", portName: "http-api", intervalSeconds: 30, timeoutSeconds: 10, httpStatusCodesForReady: [200], preserveLastResponse: false });
+  assert.throws(() => parseMarathonApp({ cmd: "x", readinessChecks: [{ portName: "web" }] }), /readinessChecks\.0\.portName: no port definition is named "web"/);
+  assert.throws(() => parseMarathonApp({ cmd: "x", ports: [0], portDefinitions: [] }), /portDefinitions or ports/);
+  assert.throws(() => parseMarathonApp({ cmd: "x", requirePorts: true, portDefinitions: [{ port: 0 }] }), /requirePorts/);
+  assert.throws(() => parseMarathonApp({ cmd: "x", upgradeStrategy: { minimumHealthCapacity: 1.5 } }), /upgradeStrategy\.minimumHealthCapacity/);
 });

@@ -2,7 +2,7 @@
 // Marathon's command line; the task really serves HTTP; Ctrl-C (SIGINT) kills it gracefully.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -11,9 +11,10 @@ import { runDev } from "../helpers/devRun.js";
 import { repoRoot } from "../helpers/fixtures.js";
 import { waitFor } from "../helpers/waitFor.js";
 
-/** The example app with a tag in its env, so that every process it starts can be found afterwards. */
+/** The example app (and its server, beside it) with a tag in its env, so that every process it starts can be found afterwards. */
 function taggedExample(): { appPath: string; tag: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "berth-dev-test-"));
+  copyFileSync(join(repoRoot, "examples/hello/server.py"), join(dir, "server.py"));
   const tag = randomUUID();
   const app = JSON.parse(readFileSync(join(repoRoot, "examples/hello/app.json"), "utf8")) as { env: Record<string, string> };
   app.env.E2E_RUN_TAG = tag;
