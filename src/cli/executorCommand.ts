@@ -45,7 +45,7 @@ export async function executorCommand(env: NodeJS.ProcessEnv = process.env): Pro
 
   const logger = createLogger((line) => process.stderr.write(`berth: ${line}`), {
     fields: { executor: config.executorId },
-    minLevel: env.BERTH_LOG_LEVEL === "debug" ? "debug" : "info",
+    minLevel: config.logLevel,
   });
   if (taken.exposedInEnvironment) {
     logger.log(

@@ -4,7 +4,8 @@
 // message ever contains the token.
 import { readFileSync } from "node:fs";
 import { parseDuration } from "../time/duration.js";
-import { CONSUL_CHECK_STATUSES, DEFAULT_CONSUL_ADDRESS, parseConsulAddress, type ConsulCheckStatus, type ConsulClientOptions } from "./consul/consulClient.js";
+import { CONSUL_ENV, type ConsulVariable } from "./consulKnobs.js";
+import { CONSUL_CHECK_STATUSES, parseConsulAddress, type ConsulCheckStatus, type ConsulClientOptions } from "./consul/consulClient.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -18,26 +19,9 @@ export interface ConsulSettings {
   readonly deregisterCriticalServiceAfterMs?: number;
 }
 
-/** Every variable read here: [default, meaning] (README rows). */
-export const CONSUL_VARIABLES = {
-  CONSUL_HTTP_ADDR: [DEFAULT_CONSUL_ADDRESS, "the Consul agent: host:port, http://host:port, https://host:port or unix:///path"],
-  CONSUL_HTTP_TOKEN: ["—", "ACL token for the agent (service:write, service:read); executor-only, never passed to tasks nor shown"],
-  CONSUL_HTTP_TOKEN_FILE: ["—", "file holding the ACL token (when CONSUL_HTTP_TOKEN is not set)"],
-  CONSUL_CACERT: ["system CAs", "PEM file of the CA(s) that verify an https Consul"],
-  CONSUL_HTTP_SSL: ["false", "true: https for a CONSUL_HTTP_ADDR without a scheme"],
-  BERTH_CONSUL_ENABLED: ["true", "false: ignore the consul label (no registration)"],
-  BERTH_CONSUL_GLOBAL_TAG: ["marathon", "tag added to every registration (to find stale ones, e.g. with marathon-consul); empty: none"],
-  BERTH_CONSUL_INITIAL_STATUS: ["passing", "status of the Consul check at registration: passing, warning or critical"],
-  BERTH_CONSUL_LEAVE_TIMEOUT: ["20secs", "longest wait, before the stop signal, for the instance to leave Consul's passing set (stout duration; the preKill deadline also bounds it)"],
-  BERTH_CONSUL_DEREGISTER_CRITICAL_AFTER: ["— (never)", "Consul removes an instance whose check stays critical this long (stout duration; cleans up after a lost executor)"],
-} as const;
+const DEFAULT_LEAVE_TIMEOUT_MS = parseDuration(CONSUL_ENV.BERTH_CONSUL_LEAVE_TIMEOUT.default);
 
-/** Variables that must never reach a task's environment (add them to the executor-only list). */
-export const CONSUL_SECRET_VARIABLES: readonly string[] = ["CONSUL_HTTP_TOKEN"];
-
-const DEFAULT_LEAVE_TIMEOUT_MS = 20_000;
-
-function flag(env: Env, name: keyof typeof CONSUL_VARIABLES, fallback: boolean, problems: string[]): boolean {
+function flag(env: Env, name: ConsulVariable, fallback: boolean, problems: string[]): boolean {
   const text = env[name];
   if (text === undefined || text === "") return fallback;
   if (["1", "true", "yes", "on"].includes(text.toLowerCase())) return true;
@@ -57,9 +41,9 @@ export function readConsulSettings(env: Env, problems: string[]): ConsulSettings
       return undefined;
     }
   };
-  const enabled = flag(env, "BERTH_CONSUL_ENABLED", true, problems);
-  const ssl = flag(env, "CONSUL_HTTP_SSL", false, problems);
-  const address = env.CONSUL_HTTP_ADDR || DEFAULT_CONSUL_ADDRESS;
+  const enabled = flag(env, "BERTH_CONSUL_ENABLED", CONSUL_ENV.BERTH_CONSUL_ENABLED.default, problems);
+  const ssl = flag(env, "CONSUL_HTTP_SSL", CONSUL_ENV.CONSUL_HTTP_SSL.default, problems);
+  const address = env.CONSUL_HTTP_ADDR || CONSUL_ENV.CONSUL_HTTP_ADDR.default;
   try {
     parseConsulAddress(address, ssl);
   } catch (error) {
@@ -89,8 +73,8 @@ export function readConsulSettings(env: Env, problems: string[]): ConsulSettings
       problems.push(`CONSUL_CACERT: cannot read ${JSON.stringify(caFile)} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
     }
   }
-  const statusText = env.BERTH_CONSUL_INITIAL_STATUS || "passing";
-  let initialStatus: ConsulCheckStatus = "passing";
+  const statusText = env.BERTH_CONSUL_INITIAL_STATUS || CONSUL_ENV.BERTH_CONSUL_INITIAL_STATUS.default;
+  let initialStatus: ConsulCheckStatus = CONSUL_ENV.BERTH_CONSUL_INITIAL_STATUS.default;
   if (CONSUL_CHECK_STATUSES.includes(statusText as ConsulCheckStatus)) initialStatus = statusText as ConsulCheckStatus;
   else problems.push(`BERTH_CONSUL_INITIAL_STATUS: expected passing, warning or critical, got ${JSON.stringify(statusText)}`);
   const leaveTimeoutMs = duration("BERTH_CONSUL_LEAVE_TIMEOUT") ?? DEFAULT_LEAVE_TIMEOUT_MS;
@@ -102,7 +86,7 @@ export function readConsulSettings(env: Env, problems: string[]): ConsulSettings
   return {
     enabled,
     agent,
-    globalTag: env.BERTH_CONSUL_GLOBAL_TAG ?? "marathon",
+    globalTag: env.BERTH_CONSUL_GLOBAL_TAG ?? CONSUL_ENV.BERTH_CONSUL_GLOBAL_TAG.default,
     initialStatus,
     leaveTimeoutMs,
     ...(deregisterCriticalServiceAfterMs !== undefined && deregisterCriticalServiceAfterMs >= 1000 ? { deregisterCriticalServiceAfterMs } : {}),

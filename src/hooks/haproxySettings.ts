@@ -1,6 +1,7 @@
 // Agent-wide HAProxy settings from the executor's environment (set by the agent operator). Without
 // BERTH_HAPROXY_SOCKET the integration is off; a task asking for a backend then is a problem (see haproxyLabels.ts).
 import { parseDuration } from "../time/duration.js";
+import { HAPROXY_ENV, type HaproxyVariable } from "./haproxyKnobs.js";
 import { parseRuntimeApiAddress, type RuntimeApiAddress } from "./haproxy/runtimeApi.js";
 
 export interface HaproxySettings {
@@ -12,17 +13,12 @@ export interface HaproxySettings {
   drainTimeoutMs: number;
 }
 
-export const HAPROXY_SETTINGS = {
-  BERTH_HAPROXY_SOCKET: "HAProxy Runtime API: a unix socket path or host:port, at \"level admin\" (no default: HAProxy registration is off)",
-  BERTH_HAPROXY_RECHECK_INTERVAL: "how often a registered server is checked and re-added when HAProxy lost it on reload (stout duration, default 5secs)",
-  BERTH_HAPROXY_DRAIN_TIMEOUT: "longest wait for a draining server's sessions to reach 0 (stout duration, default 30secs; label berth.haproxy.drain-timeout-seconds overrides)",
-} as const;
-
-export const DEFAULT_RECHECK_INTERVAL_MS = 5_000;
-export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+/** The defaults of the declarations (haproxyKnobs.ts), in ms. */
+export const DEFAULT_RECHECK_INTERVAL_MS = parseDuration(HAPROXY_ENV.BERTH_HAPROXY_RECHECK_INTERVAL.default);
+export const DEFAULT_DRAIN_TIMEOUT_MS = parseDuration(HAPROXY_ENV.BERTH_HAPROXY_DRAIN_TIMEOUT.default);
 
 export function readHaproxySettings(env: Readonly<Record<string, string | undefined>>, problems: string[]): HaproxySettings {
-  const duration = (name: keyof typeof HAPROXY_SETTINGS, fallback: number, min: number): number => {
+  const duration = (name: HaproxyVariable, fallback: number, min: number): number => {
     const text = env[name];
     if (text === undefined || text === "") return fallback;
     try {

@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { parseDuration } from "../time/duration.js";
-import { DEFAULT_CERT_VARIABLE, DEFAULT_KEY_VARIABLE, type CertificateSource } from "./agentCertificate.js";
+import type { CertificateSource } from "./agentCertificate.js";
+import { SECRETS_ENV, type SecretsVariable } from "./secretsKnobs.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -44,43 +45,25 @@ export interface SecretsSettings {
   readonly certificateSpreadMs: number;
 }
 
-/** Every variable read here, with its default and meaning (README rows). */
-export const SECRETS_VARIABLES = {
-  BERTH_CLIENT_CERT_VARIABLE: [DEFAULT_CERT_VARIABLE, "name of the variable holding the agent-issued client certificate"],
-  BERTH_CLIENT_KEY_VARIABLE: [DEFAULT_KEY_VARIABLE, "name of the variable holding its key"],
-  BERTH_CLIENT_CERT: ["—", "client certificate: PEM, or the absolute path of a PEM file (read at every task start)"],
-  BERTH_CLIENT_KEY: ["—", "its unencrypted private key: PEM or an absolute path"],
-  BERTH_CONFIG_SERVICE_URL: ["— (off)", "config service URL template; {app} becomes the URL-encoded app name"],
-  BERTH_CONFIG_SERVICE_CA: ["system CAs", "PEM file of the CA(s) that verify the config service"],
-  BERTH_CONFIG_SERVICE_ALLOW_HTTP: ["false", "true allows an http:// URL (no TLS, no client certificate)"],
-  BERTH_CONFIG_SERVICE_LAST_KNOWN_GOOD: ["false", "true keeps a copy of each app's configuration (mode 0600) used when the service is down"],
-  BERTH_CONFIG_SERVICE_LAST_KNOWN_GOOD_DIR: ["the task's sandbox", "absolute directory for those copies, kept across tasks (created 0700)"],
-  BERTH_CONFIG_SERVICE_RETRY_FOR: ["30secs", "how long to retry an unreachable or failing (5xx) service"],
-  VAULT_ADDR: ["— (off)", "Vault's address; enables berth.vault.* labels"],
-  VAULT_CACERT: ["system CAs", "PEM file of the CA(s) that verify Vault"],
-  VAULT_NAMESPACE: ["—", "Vault Enterprise namespace"],
-  BERTH_VAULT_AUTH_MOUNT: ["cert", "mount of Vault's TLS certificate auth method"],
-  BERTH_VAULT_CERT_ROLE: ["—", "cert role to log in as"],
-  BERTH_VAULT_RETRY_FOR: ["30secs", "how long to retry an unreachable or failing (5xx) Vault"],
-  BERTH_CERTIFICATE_SPREAD: ["3hrs", "validate-certificate: the graceful kill comes at NotAfter minus a random time up to this"],
-} as const;
-
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The declared variables of one type that have a literal default. */
+type VariableOf<T extends string, D> = { [K in SecretsVariable]: (typeof SECRETS_ENV)[K] extends { type: T; default: D } ? K : never }[SecretsVariable];
 
 export function readSecretsSettings(env: Env, problems: string[]): SecretsSettings {
-  const set = (name: string): string | undefined => {
+  const set = (name: SecretsVariable): string | undefined => {
     const value = env[name];
     return value === undefined || value.trim() === "" ? undefined : value;
   };
-  const bool = (name: string): boolean => {
+  const bool = (name: VariableOf<"boolean", boolean>): boolean => {
     const value = set(name);
-    if (value === undefined) return false;
+    if (value === undefined) return SECRETS_ENV[name].default;
     if (value === "true" || value === "1") return true;
     if (value === "false" || value === "0") return false;
     problems.push(`${name}: expected true or false, got ${JSON.stringify(value)}`);
     return false;
   };
-  const duration = (name: string, fallback: string): number => {
+  const duration = (name: VariableOf<"duration", string>): number => {
+    const fallback = SECRETS_ENV[name].default;
     try {
       return parseDuration(set(name) ?? fallback);
     } catch (error) {
@@ -88,7 +71,7 @@ export function readSecretsSettings(env: Env, problems: string[]): SecretsSettin
       return parseDuration(fallback);
     }
   };
-  const caFile = (name: string): { caPem?: string; caFile?: string } => {
+  const caFile = (name: SecretsVariable): { caPem?: string; caFile?: string } => {
     const file = set(name);
     if (file === undefined) return {};
     try {
@@ -100,7 +83,8 @@ export function readSecretsSettings(env: Env, problems: string[]): SecretsSettin
       return {};
     }
   };
-  const variableName = (name: string, fallback: string): string => {
+  const variableName = (name: "BERTH_CLIENT_CERT_VARIABLE" | "BERTH_CLIENT_KEY_VARIABLE"): string => {
+    const fallback = SECRETS_ENV[name].default;
     const value = set(name) ?? fallback;
     if (!ENV_NAME.test(value)) {
       problems.push(`${name}: ${JSON.stringify(value)} is not a variable name`);
@@ -108,7 +92,7 @@ export function readSecretsSettings(env: Env, problems: string[]): SecretsSettin
     }
     return value;
   };
-  const url = (name: string, protocols: string[], allowHttp: boolean): string | undefined => {
+  const url = (name: SecretsVariable, protocols: string[], allowHttp: boolean): string | undefined => {
     const text = set(name);
     if (text === undefined) return undefined;
     let parsed: URL;
@@ -129,8 +113,8 @@ export function readSecretsSettings(env: Env, problems: string[]): SecretsSettin
     return text;
   };
 
-  const certVariable = variableName("BERTH_CLIENT_CERT_VARIABLE", DEFAULT_CERT_VARIABLE);
-  const keyVariable = variableName("BERTH_CLIENT_KEY_VARIABLE", DEFAULT_KEY_VARIABLE);
+  const certVariable = variableName("BERTH_CLIENT_CERT_VARIABLE");
+  const keyVariable = variableName("BERTH_CLIENT_KEY_VARIABLE");
   const certificate: CertificateSource = { certVariable, certValue: env[certVariable], keyVariable, keyValue: env[keyVariable] };
 
   let configService: ConfigServiceSettings | undefined;
@@ -140,7 +124,7 @@ export function readSecretsSettings(env: Env, problems: string[]): SecretsSettin
   const lastKnownGood = bool("BERTH_CONFIG_SERVICE_LAST_KNOWN_GOOD");
   const lastKnownGoodDir = set("BERTH_CONFIG_SERVICE_LAST_KNOWN_GOOD_DIR");
   if (lastKnownGoodDir !== undefined && !isAbsolute(lastKnownGoodDir)) problems.push(`BERTH_CONFIG_SERVICE_LAST_KNOWN_GOOD_DIR: expected an absolute path, got ${JSON.stringify(lastKnownGoodDir)}`);
-  const configRetry = duration("BERTH_CONFIG_SERVICE_RETRY_FOR", "30secs");
+  const configRetry = duration("BERTH_CONFIG_SERVICE_RETRY_FOR");
   if (configUrl !== undefined) {
     if (!configUrl.includes("{app}")) problems.push("BERTH_CONFIG_SERVICE_URL: the template has no {app} placeholder");
     configService = { urlTemplate: configUrl, ...configCa, allowHttp, lastKnownGood, ...(lastKnownGoodDir !== undefined && isAbsolute(lastKnownGoodDir) ? { lastKnownGoodDir } : {}), retryForMs: configRetry };
@@ -149,15 +133,15 @@ export function readSecretsSettings(env: Env, problems: string[]): SecretsSettin
   let vault: VaultSettings | undefined;
   const vaultAddr = url("VAULT_ADDR", ["https:"], false);
   const vaultCa = caFile("VAULT_CACERT");
-  const authMount = set("BERTH_VAULT_AUTH_MOUNT") ?? "cert";
+  const authMount = set("BERTH_VAULT_AUTH_MOUNT") ?? SECRETS_ENV.BERTH_VAULT_AUTH_MOUNT.default;
   if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(authMount) || authMount.split("/").some((s) => s === "." || s === "..")) problems.push(`BERTH_VAULT_AUTH_MOUNT: ${JSON.stringify(authMount)} is not a mount path`);
   const role = set("BERTH_VAULT_CERT_ROLE");
   const namespace = set("VAULT_NAMESPACE");
-  const vaultRetry = duration("BERTH_VAULT_RETRY_FOR", "30secs");
+  const vaultRetry = duration("BERTH_VAULT_RETRY_FOR");
   if (vaultAddr !== undefined) {
     vault = { addr: vaultAddr, ...vaultCa, authMount, ...(role ? { role } : {}), ...(namespace ? { namespace } : {}), retryForMs: vaultRetry };
   }
 
-  const certificateSpreadMs = duration("BERTH_CERTIFICATE_SPREAD", "3hrs");
+  const certificateSpreadMs = duration("BERTH_CERTIFICATE_SPREAD");
   return { certificate, ...(configService ? { configService } : {}), ...(vault ? { vault } : {}), certificateSpreadMs };
 }

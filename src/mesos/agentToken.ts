@@ -8,10 +8,12 @@
 // anything, so no task inherits the descriptor either.
 import { closeSync, fstatSync, readSync } from "node:fs";
 import { BerthError } from "../berthError.js";
+import type { ExecutorVariable } from "./executorKnobs.js";
 
-export const TOKEN_VARIABLE = "MESOS_EXECUTOR_AUTHENTICATION_TOKEN";
+// Both declared in executorKnobs.ts.
+export const TOKEN_VARIABLE = "MESOS_EXECUTOR_AUTHENTICATION_TOKEN" satisfies ExecutorVariable;
 /** Names the descriptor the launcher hands the token over on. Not secret: a number. */
-export const TOKEN_FD_VARIABLE = "BERTH_AGENT_TOKEN_FD";
+export const TOKEN_FD_VARIABLE = "BERTH_AGENT_TOKEN_FD" satisfies ExecutorVariable;
 /** A Mesos executor token is a JWT of a few hundred bytes; the bound keeps a wrong descriptor from filling memory. */
 export const MAX_TOKEN_BYTES = 16 * 1024;
 

@@ -6,6 +6,9 @@ import type { Encoding } from "./codec.js";
 import { parseDuration } from "../time/duration.js";
 import { INTEGRATION_CREDENTIALS } from "../hooks/integrationCredentials.js";
 import { readIntegrationSettings, type IntegrationSettings } from "./integrationSettings.js";
+import { EXECUTOR_ENV, type ExecutorVariable } from "./executorKnobs.js";
+import { readLogLevel } from "../loggerKnobs.js";
+import type { LogLevel } from "../logger.js";
 
 export class ConfigError extends BerthError {
   readonly problems: readonly string[];
@@ -46,34 +49,23 @@ export interface ExecutorConfig {
   advertiseAddress: string;
   /** Agent-wide settings of the integrations (HAProxy, …); each is off unless configured. */
   integrations: IntegrationSettings;
+  /** The least level of the executor's diagnostics (BERTH_LOG_LEVEL). */
+  logLevel: LogLevel;
 }
 
 /** Variables that belong to the executor alone and are removed from every task's environment. */
-export const EXECUTOR_ONLY_VARIABLES: readonly string[] = ["MESOS_EXECUTOR_AUTHENTICATION_TOKEN", ...INTEGRATION_CREDENTIALS];
+export const EXECUTOR_ONLY_VARIABLES: readonly string[] = ["MESOS_EXECUTOR_AUTHENTICATION_TOKEN" satisfies ExecutorVariable, ...INTEGRATION_CREDENTIALS];
 /** Prefix of Berth's own configuration variables, also kept out of tasks' environments. */
 export const BERTH_VARIABLE_PREFIX = "BERTH_";
 
-/** Berth's own knobs: name → [default, description]. The README's table is generated from the same facts. */
-export const BERTH_VARIABLES = {
-  BERTH_MESOS_ENCODING: ["json", "Wire encoding towards the agent: json or protobuf."],
-  BERTH_KILL_GRACE_PERIOD: ["3secs", "Grace between the stop signal and SIGKILL when no kill policy is given (stout duration)."],
-  BERTH_HEARTBEAT_INTERVAL: ["30mins", "How often the executor sends a HEARTBEAT call to keep its connections alive (stout duration)."],
-  BERTH_ADVERTISE_ADDRESS: [
-    "(the agent endpoint's host)",
-    "Host name or IP address other hosts use to reach this host's tasks: what registrations (Consul, HAProxy) announce.",
-  ],
-  BERTH_AGENT_HEARTBEAT_INTERVAL: [
-    "30mins",
-    "How often the agent sends a HEARTBEAT event; a stream silent for 1.5 times that (at least 5 s more) is a lost connection; 0secs: never (stout duration).",
-  ],
-} as const;
-
 type Env = Readonly<Record<string, string | undefined>>;
+/** The declared variables that hold a stout duration with a default. */
+type DurationVariable = { [K in ExecutorVariable]: (typeof EXECUTOR_ENV)[K] extends { type: "duration"; default: string } ? K : never }[ExecutorVariable];
 
 /** Parses and validates the executor environment; throws ConfigError listing every problem. */
 export function readExecutorConfig(env: Env): ExecutorConfig {
   const problems: string[] = [];
-  const required = (name: string): string => {
+  const required = (name: ExecutorVariable): string => {
     const value = env[name];
     if (value === undefined || value === "") {
       problems.push(`${name} is not set (the Mesos agent sets it for every executor)`);
@@ -81,8 +73,8 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
     }
     return value;
   };
-  const duration = (name: string, fallback: string): number => {
-    const text = env[name] ?? fallback;
+  const duration = (name: DurationVariable): number => {
+    const text = env[name] ?? EXECUTOR_ENV[name].default;
     try {
       return parseDuration(text);
     } catch (error) {
@@ -115,25 +107,25 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
     problems.push("MESOS_AGENT_ENDPOINT is not set (nor MESOS_SLAVE_PID): cannot find the agent");
   }
 
-  const checkpointText = env.MESOS_CHECKPOINT ?? "0";
-  if (!["0", "1", "true", "false"].includes(checkpointText)) {
+  const checkpointText = env.MESOS_CHECKPOINT ?? EXECUTOR_ENV.MESOS_CHECKPOINT.default;
+  if (!(EXECUTOR_ENV.MESOS_CHECKPOINT.values as readonly string[]).includes(checkpointText)) {
     problems.push(`MESOS_CHECKPOINT: expected "1" or "0", got ${JSON.stringify(checkpointText)}`);
   }
   const checkpoint = checkpointText === "1" || checkpointText === "true";
 
-  const shutdownGracePeriodMs = duration("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "5secs");
-  // Mesos sets these two only when checkpointing; its defaults are 15mins and 2secs.
-  const recoveryTimeoutMs = duration("MESOS_RECOVERY_TIMEOUT", "15mins");
-  const subscriptionBackoffMaxMs = duration("MESOS_SUBSCRIPTION_BACKOFF_MAX", "2secs");
-  const defaultKillGracePeriodMs = duration("BERTH_KILL_GRACE_PERIOD", BERTH_VARIABLES.BERTH_KILL_GRACE_PERIOD[0]);
-  const heartbeatIntervalMs = duration("BERTH_HEARTBEAT_INTERVAL", BERTH_VARIABLES.BERTH_HEARTBEAT_INTERVAL[0]);
+  const shutdownGracePeriodMs = duration("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD");
+  // Mesos sets these two only when checkpointing; the declared defaults are Mesos' own.
+  const recoveryTimeoutMs = duration("MESOS_RECOVERY_TIMEOUT");
+  const subscriptionBackoffMaxMs = duration("MESOS_SUBSCRIPTION_BACKOFF_MAX");
+  const defaultKillGracePeriodMs = duration("BERTH_KILL_GRACE_PERIOD");
+  const heartbeatIntervalMs = duration("BERTH_HEARTBEAT_INTERVAL");
   if (heartbeatIntervalMs < 100) problems.push("BERTH_HEARTBEAT_INTERVAL must be at least 100ms");
-  const agentHeartbeatIntervalMs = duration("BERTH_AGENT_HEARTBEAT_INTERVAL", BERTH_VARIABLES.BERTH_AGENT_HEARTBEAT_INTERVAL[0]);
+  const agentHeartbeatIntervalMs = duration("BERTH_AGENT_HEARTBEAT_INTERVAL");
   if (agentHeartbeatIntervalMs > 0 && agentHeartbeatIntervalMs < 100) {
     problems.push("BERTH_AGENT_HEARTBEAT_INTERVAL must be at least 100ms, or 0secs for an agent that sends no heartbeats");
   }
 
-  const encodingText = env.BERTH_MESOS_ENCODING ?? BERTH_VARIABLES.BERTH_MESOS_ENCODING[0];
+  const encodingText = env.BERTH_MESOS_ENCODING ?? EXECUTOR_ENV.BERTH_MESOS_ENCODING.default;
   if (encodingText !== "json" && encodingText !== "protobuf") {
     problems.push(`BERTH_MESOS_ENCODING: expected "json" or "protobuf", got ${JSON.stringify(encodingText)}`);
   }
@@ -146,6 +138,7 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
   const advertiseAddress = advertiseText || apiUrl.hostname.replace(/^\[(.*)\]$/, "$1");
 
   const integrations = readIntegrationSettings(env, problems);
+  const logLevel = readLogLevel(env, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -166,5 +159,6 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
     agentHeartbeatIntervalMs,
     advertiseAddress,
     integrations,
+    logLevel,
   };
 }
