@@ -7,7 +7,8 @@
 // second one SIGKILLs the task at once. Exit code: the task's (128+n for a death by signal n), 127/126 when the
 // command cannot be executed, 1 when Berth failed the task (hook, health check, max completion time), 2 for usage
 // and config errors.
-import { createLogger, type LogLevel, type Logger } from "../logger.js";
+import { createLogger, type Logger } from "../logger.js";
+import { readLogLevel } from "../loggerKnobs.js";
 import { outcomeLogLevel } from "../core/outcomeLogLevel.js";
 import { TaskLifecycle, type LifecycleEvents, type LifecycleOutcome } from "../core/taskLifecycle.js";
 import { readMetricsSettings } from "../metrics/metricsSettings.js";
@@ -32,15 +33,15 @@ export interface RunEnvironment {
 
 /** Signals that ask Berth to stop the task. SIGHUP too: a closed terminal must not orphan the task. */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
-const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 export async function runCommand(argv: readonly string[], options: RunOptions, { env = process.env, cwd = process.cwd(), write = (text) => void process.stderr.write(text) }: RunEnvironment = {}): Promise<number> {
   const usage = (message: string): number => {
     write(`berth run: ${message}\n`);
     return 2;
   };
-  const level = env.BERTH_LOG_LEVEL ?? "info";
-  if (!LEVELS.includes(level as LogLevel)) return usage(`BERTH_LOG_LEVEL must be one of ${LEVELS.join(", ")} (got ${JSON.stringify(level)})`);
+  const levelProblems: string[] = [];
+  const level = readLogLevel(env, levelProblems);
+  if (levelProblems.length > 0) return usage(levelProblems.join("; "));
   let task: RunTask;
   try {
     const config = options.config === undefined ? parseRunConfig({}) : await readRunConfig(options.config);
@@ -54,7 +55,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions, {
   const metricsSettings = readMetricsSettings(env, metricsProblems);
   if (metricsProblems.length > 0) return usage(metricsProblems.join("; "));
 
-  const root = createLogger((line) => write(`berth: ${line}`), { minLevel: level as LogLevel });
+  const root = createLogger((line) => write(`berth: ${line}`), { minLevel: level });
   const logger = root.child({ task: task.spec.taskId });
   let running: RunningMetrics | undefined;
   if (metricsSettings) {

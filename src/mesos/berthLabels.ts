@@ -5,53 +5,36 @@ import { constants } from "node:os";
 import { validateCheckSpec, type HealthCheckSpec, type Probe } from "../core/health/index.js";
 import { PHASES, validateExecHookOptions, type ExecHookOptions } from "../hooks/execHook.js";
 import { validateGracefulHttpOptions, type GracefulHttpOptions } from "../hooks/gracefulHttpHook.js";
-import { DEFAULT_EXPECT_STATUS, parseStatusRanges, validateHttpHookOptions, type HttpHookOptions } from "../hooks/httpHook.js";
+import { parseStatusRanges, validateHttpHookOptions, type HttpHookOptions } from "../hooks/httpHook.js";
 import { validateSleepHookOptions, type SleepHookOptions } from "../hooks/sleepHook.js";
 import { validateWarmupOptions, type WarmupOptions } from "../hooks/warmupHook.js";
 import type { LifecyclePhase } from "../core/hook.js";
 import type { CheckContext } from "./checksFromTaskInfo.js";
 import type { Label, TaskInfo } from "./types.js";
+import { SECRETS_LABEL_KNOBS } from "./secretsLabelKnobs.js";
+import { VAULT_LABEL_PREFIX } from "./vaultLabelKnobs.js";
+import { BERTH_HOOK_LABEL_KNOBS, BERTH_LABEL_KNOBS, type BerthHookField, type BerthLabel } from "./berthLabelKnobs.js";
+
+/** The labels with a numeric default (numbers, seconds). */
+type NumberLabel = { [K in BerthLabel]: (typeof BERTH_LABEL_KNOBS)[K] extends { default: number } ? K : never }[BerthLabel];
 
 export const LABEL_PREFIX = "berth.";
 /** Prefixes of the labels each integration reads itself (every key under them is checked there). */
-const INTEGRATION_PREFIXES = ["berth.haproxy.", "berth.vault."] as const;
+const INTEGRATION_PREFIXES = ["berth.haproxy.", VAULT_LABEL_PREFIX] as const;
 /** Single labels an integration reads itself (secretsLabels.ts). */
-const INTEGRATION_LABELS: readonly string[] = ["berth.config.app"];
+const INTEGRATION_LABELS: readonly string[] = Object.keys(SECRETS_LABEL_KNOBS).filter((key) => key.startsWith(LABEL_PREFIX));
 
-/** Every label Berth reads, with what it means (the README table lists the same). */
-export const BERTH_LABELS = {
-  "berth.stop-signal": "signal that asks the task to stop (default SIGTERM), e.g. SIGINT, SIGQUIT",
-  "berth.drain-seconds": "wait between the preKill hooks and the stop signal (default 0)",
-  "berth.readiness.protocol": "http, https, tcp or command: enables a readiness check that gates registration",
-  "berth.readiness.port-index": "index into the task's ports for http/https/tcp (default 0)",
-  "berth.readiness.port-name": "name of the task's port for http/https/tcp (instead of the index)",
-  "berth.readiness.path": "HTTP path (default /)",
-  "berth.readiness.command": "shell command for protocol command (exit 0 = ready)",
-  "berth.readiness.delay-seconds": "before the first readiness check (default 0)",
-  "berth.readiness.interval-seconds": "between a result and the next check (default 1)",
-  "berth.readiness.timeout-seconds": "per check (default 1)",
-  "berth.readiness.successes": "passes in a row that make the task ready (default 1)",
-  "berth.graceful.path": "before the stop signal, POST this path on the task's port and wait for it to exit (Aurora's /quitquitquit)",
-  "berth.graceful.abort-path": "POSTed next if the task is still running after the wait (Aurora's /abortabortabort)",
-  "berth.graceful.port-index": "index into the task's ports for the graceful endpoint (default 0)",
-  "berth.graceful.port-name": "name of the task's port for the graceful endpoint",
-  "berth.graceful.wait-seconds": "wait after each graceful request (default 5)",
-  "berth.warmup.paths": "comma-separated paths requested (GET) on the task's port once it is ready, before any registration",
-  "berth.warmup.requests": "requests per path (default 10)",
-  "berth.warmup.port-index": "index into the task's ports for the warm-up (default 0)",
-  "berth.warmup.port-name": "name of the task's port for the warm-up",
-  "berth.warmup.timeout-seconds": "deadline of one warm-up request (default 5)",
-  "berth.warmup.required": "true: a failed warm-up request fails the task (default false: logged, the task is registered anyway)",
-} as const;
+/** Every `berth.` label read here (declared in berthLabelKnobs.ts with its type, default and meaning). */
+export const BERTH_LABELS = BERTH_LABEL_KNOBS;
 
 /**
  * A task's own hooks: berth.hook.<name>.phases (comma list), .timeout-seconds, and one action: .exec (JSON argv),
  * .http (URL; with .method, .headers (JSON object), .body, .expect-status) or .sleep-seconds.
  */
-const HOOK_FIELDS = ["exec", "phases", "timeout-seconds", "http", "method", "headers", "body", "expect-status", "sleep-seconds"] as const;
+const HOOK_FIELDS = Object.keys(BERTH_HOOK_LABEL_KNOBS) as BerthHookField[];
 const HOOK_LABEL = new RegExp(`^berth\\.hook\\.([a-z0-9][a-z0-9-]*)\\.(${HOOK_FIELDS.join("|")})$`);
-const HOOK_ACTIONS = ["exec", "http", "sleep-seconds"] as const;
-const HTTP_ONLY_FIELDS = ["method", "headers", "body", "expect-status"] as const;
+const HOOK_ACTIONS = ["exec", "http", "sleep-seconds"] as const satisfies readonly BerthHookField[];
+const HTTP_ONLY_FIELDS = ["method", "headers", "body", "expect-status"] as const satisfies readonly BerthHookField[];
 
 /** A hook from labels, in the order its labels first appear. */
 export type LabelHook =
@@ -122,9 +105,9 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
     labels.set(label.key, label.value ?? "");
   }
   /** A label's number: `fallback` when absent; undefined, with a problem naming the label, when invalid. */
-  const number = (key: keyof typeof BERTH_LABELS, fallback: number, { integer = false, min = 0 } = {}): number | undefined => {
+  const number = (key: NumberLabel, { integer = false, min = 0 } = {}): number | undefined => {
     const text = labels.get(key);
-    if (text === undefined) return fallback;
+    if (text === undefined) return BERTH_LABELS[key].default;
     const value = Number(text);
     if (text.trim() === "" || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
       problems.push(`label ${key}: expected ${integer ? "an integer" : "a number"} >= ${min}, got ${JSON.stringify(text)}`);
@@ -133,8 +116,8 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
     return value;
   };
   /** A duration label in seconds, as milliseconds a timer can hold (finite; any length, see time/longTimer.ts). */
-  const millis = (key: keyof typeof BERTH_LABELS, fallbackSeconds: number): number | undefined => {
-    const value = number(key, fallbackSeconds);
+  const millis = (key: NumberLabel): number | undefined => {
+    const value = number(key);
     if (value === undefined) return undefined;
     if (!Number.isFinite(value * 1000)) {
       problems.push(`label ${key}: ${JSON.stringify(labels.get(key))} seconds is too long`);
@@ -143,7 +126,7 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
     return value * 1000;
   };
 
-  let stopSignal: NodeJS.Signals = "SIGTERM";
+  let stopSignal: NodeJS.Signals = BERTH_LABELS["berth.stop-signal"].default;
   const signalText = labels.get("berth.stop-signal");
   if (signalText !== undefined) {
     const name = (signalText.startsWith("SIG") ? signalText : `SIG${signalText}`).toUpperCase();
@@ -153,7 +136,7 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
       stopSignal = name as NodeJS.Signals;
     }
   }
-  const drainMs = millis("berth.drain-seconds", 0) ?? 0;
+  const drainMs = millis("berth.drain-seconds") ?? BERTH_LABELS["berth.drain-seconds"].default;
   const ports = taskPorts(task);
   /** The port a `<prefix>.port-name` or `<prefix>.port-index` label names, if it is one a socket can use. */
   const portOf = (prefix: "berth.readiness" | "berth.graceful" | "berth.warmup"): number | undefined => {
@@ -169,7 +152,7 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
       if (!port) problems.push(`label ${prefix}.port-name: the task has no port named ${JSON.stringify(name)}`);
       which = `named ${JSON.stringify(name)}`;
     } else {
-      const index = number(`${prefix}.port-index`, 0, { integer: true });
+      const index = number(`${prefix}.port-index`, { integer: true });
       if (index === undefined) return undefined;
       port = ports[index];
       if (!port) problems.push(`label ${prefix}.port-index: the task has ${ports.length} port(s)`);
@@ -191,8 +174,8 @@ export function readBerthLabels(task: TaskInfo, context: CheckContext, problems:
   return readiness ? { ...base, readiness } : base;
 }
 
-type NumberOf = (key: keyof typeof BERTH_LABELS, fallback: number, options?: { integer?: boolean; min?: number }) => number | undefined;
-type Millis = (key: keyof typeof BERTH_LABELS, fallbackSeconds: number) => number | undefined;
+type NumberOf = (key: NumberLabel, options?: { integer?: boolean; min?: number }) => number | undefined;
+type Millis = (key: NumberLabel) => number | undefined;
 type PortOf<P extends string> = (prefix: P) => number | undefined;
 
 /** The labels each readiness protocol reads besides the common ones; any other is a mistake, reported. */
@@ -237,10 +220,10 @@ function readReadiness(
   for (const key of keys) {
     if (!READINESS_COMMON_KEYS.includes(key) && !own.includes(key)) problems.push(`label ${key} does not apply to berth.readiness.protocol=${protocol}`);
   }
-  const delayMs = parse.millis("berth.readiness.delay-seconds", 0);
-  const intervalMs = parse.millis("berth.readiness.interval-seconds", 1);
-  const timeoutMs = parse.millis("berth.readiness.timeout-seconds", 1);
-  const successThreshold = parse.number("berth.readiness.successes", 1, { integer: true, min: 1 });
+  const delayMs = parse.millis("berth.readiness.delay-seconds");
+  const intervalMs = parse.millis("berth.readiness.interval-seconds");
+  const timeoutMs = parse.millis("berth.readiness.timeout-seconds");
+  const successThreshold = parse.number("berth.readiness.successes", { integer: true, min: 1 });
   let probe: Probe | undefined;
   if (protocol === "command") {
     const script = labels.get("berth.readiness.command");
@@ -248,7 +231,7 @@ function readReadiness(
     else probe = { kind: "command", command: { kind: "shell", script }, env: context.env, cwd: context.cwd, ...(context.user ? { user: context.user } : {}) };
   } else {
     const port = parse.portOf("berth.readiness");
-    const path = labels.get("berth.readiness.path") ?? "/";
+    const path = labels.get("berth.readiness.path") ?? BERTH_LABELS["berth.readiness.path"].default;
     if (!path.startsWith("/")) problems.push(`label berth.readiness.path must start with "/", got ${JSON.stringify(path)}`);
     if (port !== undefined) probe = protocol === "tcp" ? { kind: "tcp", port } : { kind: "http", scheme: protocol === "https" ? "https" : "http", port, path };
   }
@@ -279,7 +262,7 @@ function readGraceful(labels: ReadonlyMap<string, string>, problems: string[], m
     if (value !== undefined && !value.startsWith("/")) problems.push(`label ${key} must start with "/", got ${JSON.stringify(value)}`);
   }
   const port = portOf("berth.graceful");
-  const waitMs = millis("berth.graceful.wait-seconds", 5);
+  const waitMs = millis("berth.graceful.wait-seconds");
   if (problems.length > before || port === undefined || waitMs === undefined) return undefined;
   const options: GracefulHttpOptions = { port, path, ...(abortPath !== undefined ? { abortPath } : {}), waitMs };
   // The hook's own rules, as a backstop (it throws on what it refuses).
@@ -304,9 +287,9 @@ function readWarmup(
   }
   const before = problems.length;
   const paths = pathsText.split(",").map((p) => p.trim()).filter((p) => p !== "");
-  const requests = number("berth.warmup.requests", 10, { integer: true, min: 1 });
-  const requestTimeoutMs = millis("berth.warmup.timeout-seconds", 5);
-  const requiredText = labels.get("berth.warmup.required") ?? "false";
+  const requests = number("berth.warmup.requests", { integer: true, min: 1 });
+  const requestTimeoutMs = millis("berth.warmup.timeout-seconds");
+  const requiredText = labels.get("berth.warmup.required") ?? String(BERTH_LABELS["berth.warmup.required"].default);
   if (requiredText !== "true" && requiredText !== "false") problems.push(`label berth.warmup.required must be true or false, got ${JSON.stringify(requiredText.slice(0, 40))}`);
   const port = portOf("berth.warmup");
   if (problems.length > before || port === undefined || requests === undefined || requestTimeoutMs === undefined) return undefined;
@@ -416,13 +399,13 @@ function httpLabelHook(fields: ReadonlyMap<string, string>, where: string, commo
     }
   }
   const statusText = fields.get("expect-status");
-  const expectStatus = statusText === undefined ? DEFAULT_EXPECT_STATUS : parseStatusRanges(statusText);
+  const expectStatus = parseStatusRanges(statusText ?? BERTH_HOOK_LABEL_KNOBS["expect-status"].default);
   if (!expectStatus) problems.push(`${where}.expect-status must list statuses or ranges, e.g. 200-299,404; got ${JSON.stringify(statusText?.slice(0, 40))}`);
   if (problems.length > before || !expectStatus) return undefined;
   const body = fields.get("body");
   const options: HttpHookOptions = {
     ...common,
-    method: fields.get("method") ?? "GET",
+    method: fields.get("method") ?? BERTH_HOOK_LABEL_KNOBS.method.default,
     url,
     headers: headers as Record<string, string>,
     expectStatus,

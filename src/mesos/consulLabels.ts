@@ -16,8 +16,10 @@
 import type { ConsulCheckOptions, ConsulServiceOptions } from "../hooks/consulHook.js";
 import { taskPorts, type TaskPort } from "./berthLabels.js";
 import type { HealthCheck, TaskInfo } from "./types.js";
+import type { ConsulLabel } from "./consulLabelKnobs.js";
 
-export const CONSUL_LABEL = "consul";
+/** Declared in consulLabelKnobs.ts. */
+export const CONSUL_LABEL = "consul" satisfies ConsulLabel;
 const TAG_VALUE = "tag";
 
 export interface ConsulLabelContext {

@@ -7,16 +7,10 @@ import { BACKEND_NAME } from "../hooks/haproxy/runtimeApi.js";
 import type { HaproxySettings } from "../hooks/haproxySettings.js";
 import { taskPorts } from "./berthLabels.js";
 import type { TaskInfo } from "./types.js";
+import { HAPROXY_LABEL_KNOBS, type HaproxyLabel } from "./haproxyLabelKnobs.js";
 
-/** Every label this reads, with what it means (for the README table and berthLabels.ts' list of known labels). */
-export const HAPROXY_LABELS = {
-  "berth.haproxy.backend": "HAProxy backend(s) to register the task's port in, comma-separated (needs BERTH_HAPROXY_SOCKET; each backend must use a dynamic balance algorithm, e.g. roundrobin)",
-  "berth.haproxy.port-index": "index into the task's ports for the registered port (default 0)",
-  "berth.haproxy.port-name": "name of the task's port to register (instead of the index)",
-  "berth.haproxy.weight": "server weight, 0-256 (default: HAProxy's, 1)",
-  "berth.haproxy.drain-timeout-seconds": "longest wait in preKill for the server's sessions to reach 0 (default BERTH_HAPROXY_DRAIN_TIMEOUT, 30)",
-  "berth.haproxy.check": "true: HAProxy health-checks the server too (the backend's check options apply); default false",
-} as const;
+/** Every label this reads (declared in haproxyLabelKnobs.ts with its type, default and meaning). */
+export const HAPROXY_LABELS = HAPROXY_LABEL_KNOBS;
 
 export interface HaproxyLabelContext {
   readonly settings: HaproxySettings;
@@ -47,7 +41,7 @@ export function readHaproxyLabels(task: TaskInfo, context: HaproxyLabelContext, 
   const { socket } = context.settings;
   if (!socket) problems.push(`label berth.haproxy.backend asks for HAProxy backend(s) ${backends.join(", ")}, but BERTH_HAPROXY_SOCKET is not set on this agent`);
 
-  const number = (key: keyof typeof HAPROXY_LABELS, { integer = false, max = Infinity } = {}): number | undefined => {
+  const number = (key: HaproxyLabel, { integer = false, max = Infinity } = {}): number | undefined => {
     const text = labels.get(key);
     if (text === undefined) return undefined;
     const value = Number(text);
@@ -74,7 +68,7 @@ export function readHaproxyLabels(task: TaskInfo, context: HaproxyLabelContext, 
     if (!port) problems.push(`label berth.haproxy.port-name: the task has no port named ${JSON.stringify(name)}`);
     which = `label berth.haproxy.port-name: the task's port named ${JSON.stringify(name)}`;
   } else {
-    const index = number("berth.haproxy.port-index", { integer: true }) ?? 0;
+    const index = number("berth.haproxy.port-index", { integer: true }) ?? HAPROXY_LABELS["berth.haproxy.port-index"].default;
     if (!Number.isNaN(index)) {
       port = ports[index];
       if (!port) problems.push(`label berth.haproxy.${labels.has("berth.haproxy.port-index") ? "port-index" : "backend"}: the task has ${ports.length} port(s), none at index ${index}`);

@@ -4,9 +4,11 @@
 //                          (the predecessor's label, without a prefix)
 import type { ConfigServiceSettings } from "../hooks/secretsSettings.js";
 import type { TaskInfo } from "./types.js";
+import type { SecretsLabel } from "./secretsLabelKnobs.js";
 
-export const CONFIG_APP_LABEL = "berth.config.app";
-export const VALIDATE_CERTIFICATE_LABEL = "validate-certificate";
+// Declared in secretsLabelKnobs.ts.
+export const CONFIG_APP_LABEL = "berth.config.app" satisfies SecretsLabel;
+export const VALIDATE_CERTIFICATE_LABEL = "validate-certificate" satisfies SecretsLabel;
 
 function label(task: TaskInfo, key: string): string | undefined {
   const found = task.labels?.labels?.filter((l) => l.key === key) ?? [];

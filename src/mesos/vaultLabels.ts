@@ -5,8 +5,9 @@ import { parseVaultReference, type VaultSecretRef } from "../hooks/vaultHook.js"
 export { parseVaultReference };
 import type { VaultSettings } from "../hooks/secretsSettings.js";
 import type { TaskInfo } from "./types.js";
+import { VAULT_LABEL_PREFIX } from "./vaultLabelKnobs.js";
 
-export const VAULT_LABEL_PREFIX = "berth.vault.";
+export { VAULT_LABEL_PREFIX };
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED = /^(BERTH_|MESOS_)/;
 // A segment of a Vault path: no separators, whitespace or control characters, not "." or "..".
