@@ -28,8 +28,8 @@ export interface Knob {
   readonly type: KnobType;
   /** The values of an enum, as written. */
   readonly values?: readonly string[];
-  /** The default, as written in the setting, when there is a literal one. */
-  readonly default?: string | number | boolean;
+  /** The default, as written in the setting, when there is a literal one (`[]`, `{}` for a config file's lists and maps). */
+  readonly default?: string | number | boolean | readonly [] | Readonly<Record<string, never>>;
   /** The default in words, when it is not a literal: "the agent endpoint's host", "off". */
   readonly defaultText?: string;
   /** One or more sentences of Markdown; `code` for names and values. */

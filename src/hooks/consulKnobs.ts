@@ -34,11 +34,13 @@ export const CONSUL_ENV = {
     description: "The tag on every registration (to find stale ones, e.g. with marathon-consul); empty: none.",
   },
   BERTH_CONSUL_INITIAL_STATUS: {
-    ...both,
+    // berth run registers no Consul check: only the executor's registrations (from a health check) have one.
+    setBy: "operator",
+    appliesTo: ["executor"],
     type: "enum",
     values: ["passing", "warning", "critical"],
     default: "passing",
-    description: "The status of the Consul check at registration.",
+    description: "The status of the Consul check (made from the task's health check) at registration.",
   },
   BERTH_CONSUL_LEAVE_TIMEOUT: {
     ...both,
@@ -47,7 +49,8 @@ export const CONSUL_ENV = {
     description: "In preKill, the longest wait for the instance to leave Consul's passing set (the preKill deadline bounds it too).",
   },
   BERTH_CONSUL_DEREGISTER_CRITICAL_AFTER: {
-    ...both,
+    setBy: "operator",
+    appliesTo: ["executor"],
     type: "duration",
     defaultText: "never",
     description: "Consul removes an instance whose check stays critical this long (cleans up after a lost executor); at least `1secs`.",

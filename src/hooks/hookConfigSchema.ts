@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { HookConfig } from "./hookConfig.js";
 import { PHASES } from "./execHook.js";
+import { HOOK_CONFIG_KNOBS, type HookConfigKey, type HookHttpKey } from "./hookConfigKnobs.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Seconds become milliseconds: a value finite in seconds but not in ms (1e306) would be an infinite wait.
@@ -13,14 +14,15 @@ export const secondsSchema = z.number().finite().min(0, "must be >= 0 (seconds)"
 export const positiveSecondsSchema = z.number().finite().positive("must be > 0 (seconds)").refine(finiteInMs, TOO_LARGE);
 export const envRecordSchema = z.record(z.string().regex(ENV_NAME, "is not a valid variable name"), z.string({ error: "must be a string" }));
 
+// Exactly the keys declared in hookConfigKnobs.ts (`satisfies` refuses a missing or an extra one).
 const httpActionSchema = z.strictObject({
   url: z.string(),
-  method: z.string().default("GET"),
+  method: z.string().default(HOOK_CONFIG_KNOBS["http.method"].default),
   headers: z.record(z.string(), z.string()).optional(),
   body: z.string().optional(),
-  /** e.g. "200-299,409" (default 200-299). */
+  /** e.g. "200-299,409"; absent: the http hook's default, declared as 200-299. */
   expectStatus: z.string().optional(),
-});
+} satisfies { [K in HookHttpKey]: z.ZodType });
 
 export const hookConfigSchema: z.ZodType<HookConfig> = z
   .strictObject({
@@ -35,7 +37,7 @@ export const hookConfigSchema: z.ZodType<HookConfig> = z
     sleepSeconds: secondsSchema.optional(),
     timeoutSeconds: positiveSecondsSchema.optional(),
     env: envRecordSchema.optional(),
-  })
+  } satisfies { [K in HookConfigKey]: z.ZodType })
   .refine((hook) => [hook.exec, hook.http, hook.sleepSeconds].filter((action) => action !== undefined).length === 1, "needs exactly one of exec, http, sleepSeconds")
   .refine((hook) => hook.env === undefined || hook.exec !== undefined, "env goes with exec only");
 

@@ -6,12 +6,14 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { hookFromConfig } from "../hooks/hookConfig.js";
 import { duplicateHookNames, hookConfigSchema, zodProblems } from "../hooks/hookConfigSchema.js";
+import type { SettingsFileKey } from "./settingsFileKnobs.js";
 import { NO_SETTINGS_FILE, type ExecutorSettingsFile } from "./integrationSettings.js";
 
+// Exactly the keys declared in settingsFileKnobs.ts (`satisfies` refuses a missing or an extra one).
 const settingsFileSchema = z.strictObject({
   /** Hooks of every task, before the task's own (labels). */
   hooks: z.array(hookConfigSchema).default([]),
-});
+} satisfies { [K in SettingsFileKey]: z.ZodType });
 
 /** Reads BERTH_CONFIG's file, if set; each problem goes to `problems` prefixed with the variable and the path. */
 export function readSettingsFile(path: string | undefined, problems: string[]): ExecutorSettingsFile {

@@ -29,6 +29,7 @@ import { INTEGRATION_CREDENTIALS } from "../hooks/integrationCredentials.js";
 import { readSecretsSettings } from "../hooks/secretsSettings.js";
 import { parseVaultReference, type VaultHookOptions, type VaultSecretRef } from "../hooks/vaultHook.js";
 import { hookFromConfig } from "../hooks/hookConfig.js";
+import { RUN_CONFIG_KNOBS, type RunConfigKey } from "./runConfigKnobs.js";
 import { duplicateHookNames, envRecordSchema, hookConfigSchema, positiveSecondsSchema, secondsSchema, zodProblems } from "../hooks/hookConfigSchema.js";
 
 export class RunConfigError extends BerthError {
@@ -42,7 +43,7 @@ export class RunConfigError extends BerthError {
 }
 
 /** Mesos' default kill grace (as `berth executor` without a kill policy). */
-export const DEFAULT_KILL_GRACE_SECONDS = 3;
+export const DEFAULT_KILL_GRACE_SECONDS = RUN_CONFIG_KNOBS.killGracePeriodSeconds.default;
 /** Kubernetes-like readiness defaults: check soon and often, gate after one pass. */
 export const READINESS_DEFAULTS = { delayMs: 0, intervalMs: 1_000, timeoutMs: 1_000, successes: 1 } as const;
 
@@ -85,12 +86,13 @@ const healthCheckSchema = z
 const readinessCheckSchema = z.strictObject({ ...probeFields, successes: z.number().int().min(1).optional() }).superRefine(probeProblems);
 const checkSchema = z.strictObject(probeFields).superRefine(probeProblems);
 
+// Exactly the keys declared in runConfigKnobs.ts (`satisfies` refuses a missing or an extra one).
 const runConfigSchema = z.strictObject({
   name: z.string().trim().min(1, "must not be empty").optional(),
   env: envRecord.default({}),
   killGracePeriodSeconds: seconds.default(DEFAULT_KILL_GRACE_SECONDS),
-  stopSignal: stopSignal.default("SIGTERM"),
-  drainSeconds: seconds.default(0),
+  stopSignal: stopSignal.default(RUN_CONFIG_KNOBS.stopSignal.default),
+  drainSeconds: seconds.default(RUN_CONFIG_KNOBS.drainSeconds.default),
   maxCompletionSeconds: positiveSeconds.optional(),
   healthCheck: healthCheckSchema.optional(),
   readinessCheck: readinessCheckSchema.optional(),
@@ -111,7 +113,7 @@ const runConfigSchema = z.strictObject({
   /** Vault secrets into the environment: variable name → "<mount>/<path>#<field>" (VAULT_ADDR, as berth.vault.*). */
   vault: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid variable name"), z.string()).optional(),
   /** Refuse to start with an expired client certificate; kill gracefully before it expires (validate-certificate). */
-  validateCertificate: z.boolean().default(false),
+  validateCertificate: z.boolean().default(RUN_CONFIG_KNOBS.validateCertificate.default),
   /** Register the task in Consul (CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN…), as the `consul` label does. */
   consul: z
     .strictObject({
@@ -120,7 +122,7 @@ const runConfigSchema = z.strictObject({
         .min(1, "must list at least one service"),
     })
     .optional(),
-});
+} satisfies { [K in RunConfigKey]: z.ZodType });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;
 
