@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 // The `berth` command line. Keep the subcommands stable: frameworks and other tools invoke them.
 import { executorCommand } from "./executorCommand.js";
+import { executorInfo, executorInfoRequest } from "./executorFlags.js";
+import { berthVersion } from "./version.js";
 
 async function runCli(argv: readonly string[]): Promise<void> {
   const { Command } = await import("commander");
   const program = new Command("berth")
     .description("A Mesos custom executor that gives every task a graceful, cloud-native lifecycle")
+    .version(berthVersion(), "-V, --version", "display Berth's version")
+    .helpOption("-h, --help", "display help for a command")
     .showHelpAfterError();
 
   program
     .command("executor")
-    .description("run as a Mesos executor (configured by the MESOS_* environment the agent sets, plus BERTH_*)")
+    .description("run as a Mesos executor, configured by the MESOS_* environment the agent sets plus BERTH_* (`berth executor --help` lists every variable)")
     // Marathon appends the app's command words to the executor's command line; the task's command is read from
     // ExecutorInfo instead, so extra words are accepted and ignored.
     .allowExcessArguments(true)
@@ -48,6 +52,7 @@ async function runCli(argv: readonly string[]): Promise<void> {
     .argument("<cmd...>", "the command and its arguments, after --; run without a shell")
     .option("--config <file>", "JSON config: env, killGracePeriodSeconds, stopSignal, drainSeconds, checks, hooks")
     .option("--name <name>", "task name for messages and hooks (default: the config's name, else the program's)")
+    .addHelpText("after", "\nThe config file's keys and the environment variables berth run reads: README.md, \"berth run\" (`berth executor --help` lists every variable).")
     // Usage errors exit 2 (as config errors do), so that a supervisor can tell them from the task's own codes.
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .action(async (cmd: string[], options: { config?: string; name?: string }) => {
@@ -58,6 +63,10 @@ async function runCli(argv: readonly string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
-// The executor path skips the CLI parser: every millisecond and megabyte of an executor is paid once per task.
-if (process.argv[2] === "executor") process.exitCode = await executorCommand();
+// The executor path skips the CLI parser: every millisecond and megabyte of an executor is paid once per task. Its
+// --help and --version (and `berth help executor`) are handled by hand, before anything of the executor runs.
+const [command, ...rest] = process.argv.slice(2);
+const executorRequest = command === "executor" ? executorInfoRequest(rest, process.env) : command === "help" && rest.length === 1 && rest[0] === "executor" ? "help" : undefined;
+if (executorRequest !== undefined) process.stdout.write(await executorInfo(executorRequest));
+else if (command === "executor") process.exitCode = await executorCommand();
 else await runCli(process.argv);

@@ -98,7 +98,7 @@ export const EXECUTOR_ENV = {
     type: "path",
     defaultText: "none",
     description:
-      "A JSON settings file for the agent: `{\"hooks\": [...]}`, hooks that run for every task before its own (see \"Settings file\"); every problem is named with its JSON path and stops the executor (exit 2).",
+      "A JSON settings file for the agent: `{\"hooks\": [...]}`, hooks that run for every task before its own (the settings file, below); every problem is named with its JSON path and stops the executor (exit 2).",
   },
 } as const satisfies Readonly<Record<string, EnvKnob>>;
 
