@@ -5,6 +5,10 @@ import type { EnvKnobs } from "../knob.js";
 import { CONSUL_ENV } from "./consulKnobs.js";
 import { SECRETS_ENV } from "./secretsKnobs.js";
 
-const secretsOf = (knobs: EnvKnobs): string[] => Object.entries(knobs).filter(([, knob]) => knob.secret === true).map(([name]) => name);
+// BERTH_* variables (the client key) are kept from tasks by their prefix already.
+const secretsOf = (knobs: EnvKnobs): string[] =>
+  Object.entries(knobs)
+    .filter(([name, knob]) => knob.secret === true && !name.startsWith("BERTH_"))
+    .map(([name]) => name);
 
 export const INTEGRATION_CREDENTIALS: readonly string[] = [...secretsOf(CONSUL_ENV), ...secretsOf(SECRETS_ENV)];
