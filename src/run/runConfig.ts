@@ -229,7 +229,7 @@ export function runTaskFromConfig(config: RunConfig, { argv, processEnv, cwd, na
     });
   }
 
-  // Hooks run in the order of the file, in every phase (one list, as DESIGN.md asks): put what the task needs first
+  // Hooks run in the order of the file, in every phase (one list, as docs/ARCHITECTURE.md says): put what the task needs first
   // (secrets before the cache warm-up that uses them); the same order deregisters before anything else in preKill.
   const hooks: Hook[] = [];
   config.hooks.forEach((hook, i) => {
