@@ -1,4 +1,5 @@
-// A lifecycle hook: an integration that takes part in some phases of a task's life (docs/ARCHITECTURE.md, "Lifecycle phases and the kill path").
+// A lifecycle hook: an integration that takes part in some phases of a task's life (docs/ARCHITECTURE.md,
+// "Lifecycle phases and the kill path").
 // A hook implements only the phases it needs. Every call gets a deadline through `signal`; output written with
 // `output` goes into the task's log stream, so operators see what their hooks did.
 import type { TaskOutcome } from "./taskOutcome.js";

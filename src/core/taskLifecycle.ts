@@ -1,4 +1,5 @@
-// The lifecycle of one task: hooks around the process that TaskRunner supervises (docs/ARCHITECTURE.md, "Lifecycle phases and the kill path").
+// The lifecycle of one task: hooks around the process that TaskRunner supervises (docs/ARCHITECTURE.md, "Lifecycle
+// phases and the kill path").
 // No Mesos here: `berth executor` and `berth run` drive it and map its events and outcome to their own world.
 //
 //   idle ─start()─▶ prestart hooks ─ok─▶ spawn ─▶ running ─(poststart hooks)─ ready ─▶ healthy hooks
