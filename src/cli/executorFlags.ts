@@ -1,7 +1,5 @@
 // `berth executor --help` and `--version`, recognised by hand: the executor's path skips the CLI parser (start-up
 // cost), and every other word after `executor` belongs to the task (Marathon appends the app's command).
-import { berthVersion } from "./version.js";
-
 export type ExecutorInfoRequest = "help" | "version";
 
 const FLAGS: Readonly<Record<string, ExecutorInfoRequest>> = { "--help": "help", "-h": "help", "--version": "version", "-V": "version" };
@@ -15,9 +13,12 @@ export function executorInfoRequest(args: readonly string[], env: Readonly<Recor
   return Object.hasOwn(FLAGS, args[0]!) ? FLAGS[args[0]!] : undefined;
 }
 
-/** The text to print for a request (the help loads the knob declarations, only now). */
+/** The text to print for a request (loaded only now: the executor's start pays for none of it). */
 export async function executorInfo(request: ExecutorInfoRequest): Promise<string> {
-  if (request === "version") return `${berthVersion()}\n`;
+  if (request === "version") {
+    const { berthVersion } = await import("./version.js");
+    return `${berthVersion()}\n`;
+  }
   const { executorHelp } = await import("./executorHelp.js");
   return executorHelp();
 }

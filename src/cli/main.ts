@@ -2,10 +2,10 @@
 // The `berth` command line. Keep the subcommands stable: frameworks and other tools invoke them.
 import { executorCommand } from "./executorCommand.js";
 import { executorInfo, executorInfoRequest } from "./executorFlags.js";
-import { berthVersion } from "./version.js";
 
 async function runCli(argv: readonly string[]): Promise<void> {
   const { Command } = await import("commander");
+  const { berthVersion } = await import("./version.js");
   const program = new Command("berth")
     .description("A Mesos custom executor that gives every task a graceful, cloud-native lifecycle")
     .version(berthVersion(), "-V, --version", "display Berth's version")
