@@ -4,7 +4,7 @@
 import type { ConfigKnob } from "../knob.js";
 
 export const HOOK_CONFIG_KNOBS = {
-  name: { type: "name", description: "The hook's name, in messages and `BERTH_*` context; unique in the file." },
+  name: { type: "name", description: "The hook's name, in its log lines and messages; unique in the file." },
   phases: { type: "array", description: "The phases it runs in: `prestart`, `poststart`, `healthy`, `preKill`, `exited`, `stop`." },
   timeoutSeconds: { type: "seconds", defaultText: "the phase's: 60 for prestart, 30 otherwise", description: "Deadline of one run." },
   exec: { type: "array", description: "One action: program and arguments, run without a shell (see the exec hooks below)." },
