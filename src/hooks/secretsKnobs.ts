@@ -48,7 +48,13 @@ export const SECRETS_ENV = {
     description:
       "An absolute directory for those copies, kept across tasks (created 0700). The agent serves the sandbox over `/files`: set a directory outside it unless sandbox access is authorized.",
   },
-  VAULT_ADDR: { ...both, type: "url", defaultText: "none: off", description: "Vault (`https://`); enables `berth.vault.*`." },
+  VAULT_ADDR: {
+    ...both,
+    type: "url",
+    defaultText: "none: off",
+    description:
+      "Vault (`https://`); enables `berth.vault.*`. Berth logs in with the client certificate, reads the secrets and revokes its token at once (also after a failure); the token reaches no task, hook or log.",
+  },
   VAULT_CACERT: { ...both, type: "path", defaultText: "the system's CAs", description: "PEM file of the CA(s) that verify Vault." },
   VAULT_NAMESPACE: { ...both, type: "name", description: "The Vault Enterprise namespace." },
   VAULT_TOKEN: {
