@@ -5,6 +5,7 @@ import { LOGGER_ENV } from "../loggerKnobs.js";
 import { CONSUL_ENV } from "../hooks/consulKnobs.js";
 import { HAPROXY_ENV } from "../hooks/haproxyKnobs.js";
 import { HOOK_CONFIG_KNOBS } from "../hooks/hookConfigKnobs.js";
+import { REGISTRATION_ENV } from "../hooks/registrationKnobs.js";
 import { SECRETS_ENV } from "../hooks/secretsKnobs.js";
 import { BERTH_HOOK_LABEL_KNOBS, BERTH_LABEL_KNOBS } from "../mesos/berthLabelKnobs.js";
 import { CONSUL_LABEL_KNOBS } from "../mesos/consulLabelKnobs.js";
@@ -35,6 +36,7 @@ export const ENV_KNOBS: readonly (readonly [string, EnvKnob])[] = collectKnobs<E
   "environment variable",
   EXECUTOR_ENV as EnvKnobs,
   LOGGER_ENV as EnvKnobs,
+  REGISTRATION_ENV as EnvKnobs,
   HAPROXY_ENV as EnvKnobs,
   CONSUL_ENV as EnvKnobs,
   SECRETS_ENV as EnvKnobs,

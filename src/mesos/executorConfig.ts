@@ -1,6 +1,5 @@
 // The executor's configuration, read only from the environment the Mesos agent gives every executor
 // (src/slave/slave.cpp executorEnvironment) plus Berth's own BERTH_* variables. Every problem names its variable.
-import { isIP } from "node:net";
 import { BerthError } from "../berthError.js";
 import type { Encoding } from "./codec.js";
 import { parseDuration } from "../time/duration.js";
@@ -8,6 +7,7 @@ import { INTEGRATION_CREDENTIALS } from "../hooks/integrationCredentials.js";
 import { readIntegrationSettings, type IntegrationSettings } from "./integrationSettings.js";
 import { EXECUTOR_ENV, type ExecutorVariable } from "./executorKnobs.js";
 import { readLogLevel } from "../loggerKnobs.js";
+import { readAdvertiseAddress } from "../hooks/registrationKnobs.js";
 import type { LogLevel } from "../logger.js";
 
 export class ConfigError extends BerthError {
@@ -130,12 +130,7 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
     problems.push(`BERTH_MESOS_ENCODING: expected "json" or "protobuf", got ${JSON.stringify(encodingText)}`);
   }
 
-  // A bare host: registrations add the task's port themselves.
-  const advertiseText = env.BERTH_ADVERTISE_ADDRESS;
-  if (advertiseText !== undefined && isIP(advertiseText) === 0 && !/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+$/.test(advertiseText)) {
-    problems.push(`BERTH_ADVERTISE_ADDRESS: expected a host name or an IP address (no scheme, no port), got ${JSON.stringify(advertiseText.slice(0, 100))}`);
-  }
-  const advertiseAddress = advertiseText || apiUrl.hostname.replace(/^\[(.*)\]$/, "$1");
+  const advertiseAddress = readAdvertiseAddress(env, apiUrl.hostname.replace(/^\[(.*)\]$/, "$1"), problems);
 
   const integrations = readIntegrationSettings(env, problems);
   const logLevel = readLogLevel(env, problems);

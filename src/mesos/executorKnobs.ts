@@ -86,13 +86,6 @@ export const EXECUTOR_ENV = {
     description:
       "Interval of the agent's HEARTBEAT events (as Mesos); a stream silent for 1.5 times that (at least 5 s more) is a lost connection; `0secs` turns the check off, for an agent that sends no HEARTBEAT events.",
   },
-  BERTH_ADVERTISE_ADDRESS: {
-    setBy: "operator",
-    appliesTo: ["executor", "run"],
-    type: "host",
-    defaultText: "the host of the agent endpoint (`berth run`: `127.0.0.1`)",
-    description: "Host name or IP address other hosts use to reach this host's tasks: what registrations (Consul, HAProxy) announce.",
-  },
   BERTH_CONFIG: {
     ...operator,
     type: "path",

@@ -223,6 +223,17 @@ describe("runConfig", () => {
     assert.throws(() => parseRunConfig({ drainSeconds: -1, name: "" }, "app.json"), { message: /^app\.json is not valid:\n {2}- .*\n {2}- / });
   });
 
+  it("BERTH_ADVERTISE_ADDRESS: a host name or an IP address, as under Mesos; else a config error naming it", () => {
+    for (const bad of ["http://10.0.0.1", "10.0.0.1:8080", "a b", ""]) {
+      assert.deepEqual(
+        problemsOf(() => build({}, { processEnv: { ...input.processEnv, BERTH_ADVERTISE_ADDRESS: bad } })),
+        [`BERTH_ADVERTISE_ADDRESS: expected a host name or an IP address (no scheme, no port), got ${JSON.stringify(bad)}`],
+        bad,
+      );
+    }
+    for (const good of ["10.0.0.1", "::1", "web-1.dc1.example.com"]) build({}, { processEnv: { ...input.processEnv, BERTH_ADVERTISE_ADDRESS: good } });
+  });
+
   it("no command is an error", () => {
     assert.deepEqual(problemsOf(() => build({}, { argv: [] })), ["no command given: berth run [--config FILE] -- CMD ARGS…"]);
   });

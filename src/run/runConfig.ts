@@ -29,6 +29,7 @@ import { INTEGRATION_CREDENTIALS } from "../hooks/integrationCredentials.js";
 import { readSecretsSettings } from "../hooks/secretsSettings.js";
 import { parseVaultReference, type VaultHookOptions, type VaultSecretRef } from "../hooks/vaultHook.js";
 import { hookFromConfig } from "../hooks/hookConfig.js";
+import { RUN_ADVERTISE_ADDRESS, readAdvertiseAddress } from "../hooks/registrationKnobs.js";
 import { RUN_CONFIG_KNOBS, type RunConfigKey } from "./runConfigKnobs.js";
 import { duplicateHookNames, envRecordSchema, hookConfigSchema, positiveSecondsSchema, secondsSchema, zodProblems } from "../hooks/hookConfigSchema.js";
 
@@ -303,7 +304,7 @@ function registrationsOf(
   env: Readonly<Record<string, string | undefined>>,
   problems: string[],
 ): Pick<HookSettings, "haproxy" | "consul"> {
-  const address = env.BERTH_ADVERTISE_ADDRESS || "127.0.0.1";
+  const address = readAdvertiseAddress(env, RUN_ADVERTISE_ADDRESS, problems);
   const result: { haproxy?: HaproxyHookOptions; consul?: ConsulHookOptions } = {};
   if (config.haproxy) {
     const settings = readHaproxySettings(env, problems);
