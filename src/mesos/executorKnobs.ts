@@ -1,6 +1,7 @@
 // The executor's own environment variables: what the Mesos agent sets for every executor (src/slave/slave.cpp
 // executorEnvironment), what bin/berth-executor adds, and Berth's BERTH_* settings of the executor itself. Read by
-// executorConfig.ts and agentToken.ts; the integrations declare theirs beside their readers (hooks/*Knobs.ts).
+// executorConfig.ts, agentToken.ts and (BERTH_CONFIG) cli/executorCommand.ts; what `berth run` reads too is declared
+// below both (loggerKnobs.ts, hooks/*Knobs.ts).
 import type { EnvKnob } from "../knob.js";
 
 const agent = { setBy: "agent", appliesTo: ["executor"] } as const;
