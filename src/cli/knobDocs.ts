@@ -3,7 +3,7 @@
 // knobDocs.test.ts fails when README.md differs from what the declarations say.
 import { BerthError } from "../berthError.js";
 import { defaultOf, typeOf, type ConfigKnob, type EnvKnob, type Knob } from "../knob.js";
-import { ENV_KNOBS, HOOK_CONFIG_KEYS, LABEL_KNOBS, RUN_CONFIG_KEYS, SETTINGS_FILE_KEYS } from "./knobRegistry.js";
+import { ENV_KNOBS, HOOK_CONFIG_KEYS, LABEL_KNOBS, METRICS_ENV_KNOBS, RUN_CONFIG_KEYS, SETTINGS_FILE_KEYS } from "./knobRegistry.js";
 
 export const DOCS_COMMAND = "npm run docs";
 
@@ -53,6 +53,7 @@ function keyTable(title: string, knobs: readonly (readonly [string, Knob])[]): s
 export function knobSections(): Readonly<Record<string, string>> {
   return {
     env: envTable(),
+    "metrics-env": keyTable("variable", METRICS_ENV_KNOBS),
     labels: keyTable("label", LABEL_KNOBS),
     "settings-file": keyTable("key", SETTINGS_FILE_KEYS as readonly (readonly [string, ConfigKnob])[]),
     "run-config": keyTable("key", RUN_CONFIG_KEYS),

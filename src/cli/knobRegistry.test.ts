@@ -22,12 +22,15 @@ import { readHaproxySettings } from "../hooks/haproxySettings.js";
 import type { TaskInfo } from "../mesos/types.js";
 import { VAULT_LABEL_KNOBS, VAULT_LABEL_PREFIX } from "../mesos/vaultLabelKnobs.js";
 import { RUN_CONFIG_KNOBS } from "../run/runConfigKnobs.js";
+import { readMetricsSettings } from "../metrics/metricsSettings.js";
 import { RunConfigError, parseRunConfig, runTaskFromConfig } from "../run/runConfig.js";
 import { ENV_KNOBS, LABEL_KNOBS, collectKnobs } from "./knobRegistry.js";
 
 type Env = Record<string, string | undefined>;
 
 const AGENT_ENV = { MESOS_FRAMEWORK_ID: "fw", MESOS_EXECUTOR_ID: "ex", MESOS_DIRECTORY: "/tmp/sandbox", MESOS_AGENT_ENDPOINT: "127.0.0.1:5051" };
+/** Metrics on, so that every metrics variable is read. */
+const METRICS_ON = { BERTH_METRICS_LISTEN: "127.0.0.1:0" };
 
 /** An environment that records every variable read from it. */
 function recording(values: Env = {}): { env: Env; read: Set<string> } {
@@ -57,6 +60,7 @@ const EVERY_INTEGRATION = {
 function runProblems(env: Env): string[] {
   const problems: string[] = [];
   readLogLevel(env, problems);
+  readMetricsSettings(env, problems);
   try {
     runTaskFromConfig(parseRunConfig(EVERY_INTEGRATION), { argv: ["/bin/true"], processEnv: env, cwd: "/tmp", taskId: "t" });
   } catch (error) {
@@ -66,15 +70,18 @@ function runProblems(env: Env): string[] {
   return problems;
 }
 
+/** The problems berth executor finds (cli/executorCommand.ts reads the metrics' variables beside the config). */
 function executorProblems(env: Env): string[] {
+  const problems: string[] = [];
+  readMetricsSettings(env, problems);
   try {
     takeAgentToken({ ...env });
     readExecutorConfig(env);
-    return [];
   } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    return [(error as Error).message];
+    if (error instanceof ConfigError) problems.push(...error.problems);
+    else problems.push((error as Error).message);
   }
+  return problems;
 }
 
 describe("knob registry", () => {
@@ -84,9 +91,10 @@ describe("knob registry", () => {
   });
 
   it("the executor reads only declared variables, and every declared one but BERTH_CONFIG (cli/executorCommand.ts) and VAULT_TOKEN (only kept from tasks)", () => {
-    const { env, read } = recording({ ...AGENT_ENV });
+    const { env, read } = recording({ ...AGENT_ENV, ...METRICS_ON });
     takeAgentToken(env);
     readExecutorConfig(env);
+    readMetricsSettings(env, []);
     const undeclared = [...read].filter((name) => !allDeclared.has(name));
     assert.deepEqual(undeclared, [], "read but not declared");
     const unread = [...declared("executor")].filter((name) => !read.has(name));
@@ -94,7 +102,7 @@ describe("knob registry", () => {
   });
 
   it("berth run reads only declared variables, and every one declared for it but VAULT_TOKEN", () => {
-    const { env, read } = recording();
+    const { env, read } = recording({ ...METRICS_ON });
     runProblems(env);
     const undeclared = [...read].filter((name) => !allDeclared.has(name));
     assert.deepEqual(undeclared, [], "read but not declared");
@@ -106,7 +114,7 @@ describe("knob registry", () => {
     const typed = ENV_KNOBS.filter(([, knob]) => knob.appliesTo.includes(scope) && ["duration", "boolean", "enum", "integer"].includes(knob.type));
     it(`${scope}: every duration, boolean, enum and integer variable refuses a malformed value, naming itself (${typed.length})`, () => {
       for (const [name] of typed) {
-        const env = { ...AGENT_ENV, [name]: "not-a-value!" };
+        const env = { ...AGENT_ENV, ...METRICS_ON, [name]: "not-a-value!" };
         const problems = scope === "executor" ? executorProblems(env) : runProblems(env);
         assert.ok(
           problems.some((problem) => problem.startsWith(name)),

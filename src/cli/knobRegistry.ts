@@ -14,6 +14,7 @@ import { HAPROXY_LABEL_KNOBS } from "../mesos/haproxyLabelKnobs.js";
 import { SECRETS_LABEL_KNOBS } from "../mesos/secretsLabelKnobs.js";
 import { SETTINGS_FILE_KNOBS } from "../mesos/settingsFileKnobs.js";
 import { VAULT_LABEL_KNOBS } from "../mesos/vaultLabelKnobs.js";
+import { METRICS_ENV } from "../metrics/metricsKnobs.js";
 import { RUN_CONFIG_KNOBS } from "../run/runConfigKnobs.js";
 
 /** The declarations as one list; a name declared twice is a mistake in the declarations, thrown at once. */
@@ -40,7 +41,11 @@ export const ENV_KNOBS: readonly (readonly [string, EnvKnob])[] = collectKnobs<E
   HAPROXY_ENV as EnvKnobs,
   CONSUL_ENV as EnvKnobs,
   SECRETS_ENV as EnvKnobs,
+  METRICS_ENV as EnvKnobs,
 );
+
+/** The metrics' variables, also listed in their own README section. */
+export const METRICS_ENV_KNOBS: readonly (readonly [string, EnvKnob])[] = collectKnobs<EnvKnob>("metrics variable", METRICS_ENV as EnvKnobs);
 
 export const LABEL_KNOBS: readonly (readonly [string, LabelKnob])[] = collectKnobs<LabelKnob>(
   "task label",

@@ -1,6 +1,7 @@
 // Metrics settings from the environment: a Prometheus endpoint to scrape, a push to StatsD or Graphite, or both;
 // neither by default.
 import { parseDuration } from "../time/duration.js";
+import { METRICS_ENV, type MetricsVariable } from "./metricsKnobs.js";
 
 export interface MetricsSettings {
   /** host:port of the Prometheus text endpoint (port 0: any free port, logged). */
@@ -11,15 +12,16 @@ export interface MetricsSettings {
   readonly prefix: string;
 }
 
+/** The variables, declared in metricsKnobs.ts. */
 export const METRICS_VARIABLES = {
   listen: "BERTH_METRICS_LISTEN",
   push: "BERTH_METRICS_PUSH",
   pushInterval: "BERTH_METRICS_PUSH_INTERVAL",
   prefix: "BERTH_METRICS_PREFIX",
-} as const;
+} as const satisfies Readonly<Record<string, MetricsVariable>>;
 
-export const DEFAULT_PUSH_INTERVAL_MS = 60_000;
-export const DEFAULT_METRICS_PREFIX = "berth";
+export const DEFAULT_PUSH_INTERVAL_MS = parseDuration(METRICS_ENV.BERTH_METRICS_PUSH_INTERVAL.default);
+export const DEFAULT_METRICS_PREFIX: string = METRICS_ENV.BERTH_METRICS_PREFIX.default;
 
 /** Parses the metrics variables; every problem names its variable (the caller reports them together). */
 export function readMetricsSettings(env: Readonly<Record<string, string | undefined>>, problems: string[]): MetricsSettings | undefined {
