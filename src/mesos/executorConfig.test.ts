@@ -97,3 +97,12 @@ test("BERTH_ADVERTISE_ADDRESS: defaults to the agent endpoint's host; a host nam
     assert.throws(() => readExecutorConfig({ ...base, BERTH_ADVERTISE_ADDRESS: bad }), (error: unknown) => error instanceof ConfigError && /BERTH_ADVERTISE_ADDRESS: expected a host name or an IP address/.test(error.message), bad);
   }
 });
+
+test("BERTH_LOG_LEVEL: every level is honoured, anything else stops the executor, as berth run does", () => {
+  assert.equal(readExecutorConfig(base).logLevel, "info");
+  for (const level of ["debug", "info", "warn", "error"] as const) assert.equal(readExecutorConfig({ ...base, BERTH_LOG_LEVEL: level }).logLevel, level);
+  assert.throws(
+    () => readExecutorConfig({ ...base, BERTH_LOG_LEVEL: "verbose" }),
+    (error: unknown) => error instanceof ConfigError && error.problems.length === 1 && error.problems[0] === 'BERTH_LOG_LEVEL must be one of debug, info, warn, error (got "verbose")',
+  );
+});
