@@ -19,6 +19,6 @@ export async function executorInfo(request: ExecutorInfoRequest): Promise<string
     const { berthVersion } = await import("./version.js");
     return `${berthVersion()}\n`;
   }
-  const { executorHelp } = await import("./executorHelp.js");
+  const { executorHelp } = await import("./knobHelp.js");
   return executorHelp();
 }

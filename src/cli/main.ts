@@ -6,6 +6,9 @@ import { executorInfo, executorInfoRequest } from "./executorFlags.js";
 async function runCli(argv: readonly string[]): Promise<void> {
   const { Command } = await import("commander");
   const { berthVersion } = await import("./version.js");
+  // The config keys and variables for `berth run --help`, from the declarations: loaded only when help may be shown.
+  const helpAsked = argv[2] === "help" || argv.slice(3).some((word) => word === "--help" || word === "-h");
+  const runHelp = helpAsked ? (await import("./knobHelp.js")).runHelpDetails() : "";
   const program = new Command("berth")
     .description("A Mesos custom executor that gives every task a graceful, cloud-native lifecycle")
     .version(berthVersion(), "-V, --version", "display Berth's version")
@@ -52,7 +55,7 @@ async function runCli(argv: readonly string[]): Promise<void> {
     .argument("<cmd...>", "the command and its arguments, after --; run without a shell")
     .option("--config <file>", "JSON config: env, killGracePeriodSeconds, stopSignal, drainSeconds, checks, hooks")
     .option("--name <name>", "task name for messages and hooks (default: the config's name, else the program's)")
-    .addHelpText("after", "\nThe config file's keys and the environment variables berth run reads: README.md, \"berth run\" (`berth executor --help` lists every variable).")
+    .addHelpText("after", runHelp)
     // Usage errors exit 2 (as config errors do), so that a supervisor can tell them from the task's own codes.
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .action(async (cmd: string[], options: { config?: string; name?: string }) => {

@@ -67,7 +67,7 @@ describe("berth --help and --version (spawned CLI)", () => {
   });
 
   for (const [command, words] of [
-    ["run", ["Usage: berth run [--config FILE] [--name NAME] -- CMD [ARGS...]", "--config <file>", "--name <name>", "README.md"]],
+    ["run", ["Usage: berth run [--config FILE] [--name NAME] -- CMD [ARGS...]", "--config <file>", "--name <name>", "killGracePeriodSeconds  (seconds, default 3)", "BERTH_HAPROXY_SOCKET", "BERTH_LOG_LEVEL"]],
     ["dev", ["Usage: berth dev [options] <app.json>", "--stop-after", "--executor-env", "--haproxy"]],
   ] as const) {
     for (const args of [[command, "--help"], [command, "-h"], ["help", command]]) {
