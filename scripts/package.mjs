@@ -9,6 +9,7 @@
 // Both run scripts/package/executorEntry.mjs, bundled by esbuild with the Mesos schema inline. Options:
 //   --out DIR        where the artifacts go (default dist/package)
 //   --no-sea         only the bundle and the tarball (no Node download)
+//   --sea-exec-argv "FLAGS"   the single executable's node options instead of SEA_EXEC_ARGV (to measure a lever)
 // The SEA's Node comes from the npm registry (the package node-linux-<arch>, which the npm package `node` installs),
 // pinned by version and integrity below, fetched with `npm pack` once into node_modules/.cache/berth-sea/.
 import { createHash } from "node:crypto";
@@ -30,17 +31,21 @@ const SEA_NODE_INTEGRITY = {
 const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 
 /**
- * Node options of the single executable (SEA execArgv). Chosen by bench/executor.bench.ts (BENCHMARKS.md, "Levers"):
- * a small young generation keeps the RSS of an idle executor down.
+ * Node options of the single executable (SEA execArgv; bin/berth-executor gives the tarball's node the same), chosen
+ * by measurement (BENCHMARKS.md, "Executor" → "Levers"): a 1 MB young generation (Node 20 grows it up to 16 MB under
+ * an executor's allocation churn, and keeps it), and no optimizing compiler (--max-opt=1: interpreter and baseline
+ * code only), whose compiler threads' malloc arenas otherwise grow RSS over launch/kill cycles. Not --lite-mode or
+ * --jitless: they remove WebAssembly, which Node's fetch needs.
  */
-const SEA_EXEC_ARGV = ["--max-semi-space-size=1"];
+const SEA_EXEC_ARGV = ["--max-semi-space-size=1", "--max-opt=1"];
 
 function parseArgs(argv) {
-  const options = { out: join(REPO, "dist", "package"), sea: true };
+  const options = { out: join(REPO, "dist", "package"), sea: true, execArgv: SEA_EXEC_ARGV };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--out" && argv[i + 1]) options.out = resolve(argv[++i]);
     else if (arg === "--no-sea") options.sea = false;
+    else if (arg === "--sea-exec-argv" && argv[i + 1] !== undefined) options.execArgv = argv[++i].split(" ").filter(Boolean);
     else throw new Error(`package: unknown argument ${JSON.stringify(arg)} (usage: package.mjs [--out DIR] [--no-sea])`);
   }
   return options;
@@ -135,7 +140,7 @@ function seaNode() {
   return node;
 }
 
-function singleExecutable(bundleFile, outDir) {
+function singleExecutable(bundleFile, outDir, execArgv) {
   const node = seaNode();
   const work = join(outDir, "sea");
   rmSync(work, { recursive: true, force: true });
@@ -147,11 +152,12 @@ function singleExecutable(bundleFile, outDir) {
     disableExperimentalSEAWarning: true,
     // V8's code cache of the bundle: the executable starts without compiling it.
     useCodeCache: true,
-    execArgv: SEA_EXEC_ARGV,
+    execArgv,
   };
   writeFileSync(join(work, "sea-config.json"), JSON.stringify(config, null, 2));
   // The blob must be made by the very Node it is injected into.
-  sh(node, ["--experimental-sea-config", join(work, "sea-config.json")], { cwd: work });
+  // With the same V8 flags as the executable runs with: V8 rejects a code cache made under other flags.
+  sh(node, [...execArgv, "--experimental-sea-config", join(work, "sea-config.json")], { cwd: work });
   const name = `berth-executor-linux-${process.arch}`;
   const out = join(outDir, name);
   const tmp = `${out}.tmp`;
@@ -173,7 +179,7 @@ async function main() {
   const t0 = performance.now();
   const modules = await bundle(bundleFile);
   const made = [`${relative(REPO, bundleFile)} (${modules} modules)`, tarball(bundleFile, options.out)];
-  if (options.sea) made.push(singleExecutable(bundleFile, options.out));
+  if (options.sea) made.push(singleExecutable(bundleFile, options.out, options.execArgv));
   process.stderr.write(`package: ${made.join(", ")} in ${options.out} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
 }
 
