@@ -22,7 +22,7 @@ import { TAG_VARIABLE, taggedProcesses } from "../test/helpers/berthHarness.js";
 import { toPerfMs, wallClockOffsetMs } from "./benchClock.js";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { setMaxListeners } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,6 +52,8 @@ const SEA = join(PACKAGE_DIR, `berth-executor-linux-${process.arch}`);
 const VERSION = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
 const TARBALL = join(PACKAGE_DIR, `berth-executor-${VERSION}.tar.gz`);
 const BENCHMARKS_MD = join(REPO, "BENCHMARKS.md");
+/** The Node the single executable is made of (scripts/package.mjs keeps it there): a baseline on the same Node. */
+const SEA_NODE_CACHE = join(REPO, "node_modules", ".cache", "berth-sea");
 /**
  * Extra environment for every executor (not the baselines), to try a lever without rebuilding:
  * BENCH_EXECUTOR_ENV="MALLOC_ARENA_MAX=2 NODE_OPTIONS=--max-semi-space-size=1" (space-separated NAME=VALUE).
@@ -186,6 +188,8 @@ interface Baselines {
   nodeRss: number[];
   nodeAnon: number[];
   nodeThreads: number[];
+  seaNodeRss: number[];
+  seaNodeAnon: number[];
 }
 
 interface CycleResult {
@@ -199,7 +203,7 @@ interface CycleResult {
 
 class Bench {
   readonly executors: Record<Variant, ExecutorSample[]> = { sea: [], seaNoToken: [], bundle: [], source: [] };
-  readonly baselines: Baselines = { nodeExit: [], nodePost: [], spawnFloor: [], exitFloor: [], nodeRss: [], nodeAnon: [], nodeThreads: [] };
+  readonly baselines: Baselines = { nodeExit: [], nodePost: [], spawnFloor: [], exitFloor: [], nodeRss: [], nodeAnon: [], nodeThreads: [], seaNodeRss: [], seaNodeAnon: [] };
   /** Memory measurements that hit RSS_MAX_WAIT_MS without settling. */
   unsettledRss = 0;
   readonly #agent: LocalAgent;
@@ -212,6 +216,7 @@ class Bench {
   readonly #taskFifo: string;
   readonly #directFifo: string;
   readonly #wait: { timeoutMs: number; signal: AbortSignal };
+  readonly #seaNode: string;
 
   constructor(agents: { tokens: LocalAgent; plain: LocalAgent }, dir: string, env: Record<string, string>, signal: AbortSignal) {
     this.#agent = agents.tokens;
@@ -226,6 +231,9 @@ class Bench {
     const unpacked = join(dir, "unpacked");
     mkdirSync(unpacked);
     execFileSync("tar", ["-xzf", TARBALL, "-C", unpacked]);
+    const [seaNodeDir] = readdirSync(SEA_NODE_CACHE);
+    if (!seaNodeDir) throw new Error(`no Node in ${SEA_NODE_CACHE}: run \`npm run package\``);
+    this.#seaNode = join(SEA_NODE_CACHE, seaNodeDir, "package", "bin", "node");
     this.#argv = { sea: [SEA], seaNoToken: [SEA], bundle: [join(unpacked, "berth-executor", "berth-executor")], source: [BERTH_LAUNCHER] };
     // Separate FIFOs so that a straggler of one kind can never swallow the other's trigger.
     this.#taskFifo = join(dir, "task.fifo");
@@ -240,7 +248,8 @@ class Bench {
     const executors: [Variant, ExecutorSample][] = [];
     for (const variant of VARIANTS) executors.push([variant, await this.#executor(variant, i)]);
     const direct = await this.#directTask(i);
-    const node = await this.#httpServerMemory();
+    const node = await this.#httpServerMemory(process.execPath);
+    const seaNode = await this.#httpServerMemory(this.#seaNode);
     if (!record) return;
     const b = this.baselines;
     b.nodeExit.push(nodeExit);
@@ -250,6 +259,8 @@ class Bench {
     b.nodeRss.push(node.rssMb);
     b.nodeAnon.push(node.anonMb);
     b.nodeThreads.push(node.threads);
+    b.seaNodeRss.push(seaNode.rssMb);
+    b.seaNodeAnon.push(seaNode.anonMb);
     for (const [variant, sample] of executors) this.executors[variant].push(sample);
   }
 
@@ -317,8 +328,8 @@ class Bench {
   }
 
   /** A bare Node process with a listening HTTP server, measured like the executor. */
-  async #httpServerMemory(): Promise<Memory> {
-    const child = spawn(process.execPath, ["-e", HTTP_SERVER], { env: this.#env, cwd: this.#dir, detached: true, stdio: ["ignore", "pipe", "ignore"] });
+  async #httpServerMemory(node: string): Promise<Memory> {
+    const child = spawn(node, ["-e", HTTP_SERVER], { env: this.#env, cwd: this.#dir, detached: true, stdio: ["ignore", "pipe", "ignore"] });
     const exited = exitTimeOf(child);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -394,10 +405,12 @@ function report(bench: Bench, cycles: CycleResult): { table: string; summaryLine
       row("floor: spawn of the same task command here → 'spawn' event (ms)", b.spawnFloor, ""),
       row("**berth** exit→status: task's exit stamp → TASK_FINISHED read (ms)", sea("exitToStatusMs"), `${ratio(sea("exitToStatusMs").median, b.exitFloor.median)} floor`),
       row("floor: same task run here, exit stamp → 'exit' event (ms)", b.exitFloor, ""),
-      row("**berth** idle RSS, one silent task (MiB)", sea("rssMb"), `${ratio(sea("rssMb").median, b.nodeRss.median)} bare HTTP server`),
+      row("**berth** idle RSS, one silent task (MiB)", sea("rssMb"), `${ratio(sea("rssMb").median, b.nodeRss.median)} bare HTTP server, ${ratio(sea("rssMb").median, b.seaNodeRss.median)} on Node 24`),
       row("baseline: bare Node HTTP server idle RSS (MiB)", b.nodeRss, ""),
-      row("**berth** idle RssAnon, private memory (MiB)", sea("anonMb"), `${ratio(sea("anonMb").median, b.nodeAnon.median)} bare HTTP server`),
+      row("baseline: the same on the single executable's Node 24 (MiB)", b.seaNodeRss, ""),
+      row("**berth** idle RssAnon, private memory (MiB)", sea("anonMb"), `${ratio(sea("anonMb").median, b.nodeAnon.median)} bare HTTP server, ${ratio(sea("anonMb").median, b.seaNodeAnon.median)} on Node 24`),
       row("baseline: bare Node HTTP server RssAnon (MiB)", b.nodeAnon, ""),
+      row("baseline: the same on the single executable's Node 24 (MiB)", b.seaNodeAnon, ""),
       row("**berth** threads", sea("threads"), `${ratio(sea("threads").median, b.nodeThreads.median)} bare HTTP server`),
       row("baseline: bare Node HTTP server threads", b.nodeThreads, ""),
     ],
@@ -475,7 +488,7 @@ ${table}
   the agent has read TASK_FINISHED. Floor: the same task spawned by the benchmark, stamp → its 'exit' event.
 - **memory**: VmRSS, RssAnon and Threads of the executor once its TASK_RUNNING is acknowledged and ${RSS_SAMPLES} samples
   ${SAMPLE_MS} ms apart agree within ${RSS_TOLERANCE_KB} kB. Baseline: \`node -e\` with a listening \`http.createServer\`,
-  measured the same way.
+  measured the same way, on the system's Node and on the Node the single executable is made of.
 - **cycles**: on one single executable kept alive by a silent task, ${CYCLE_PARALLEL} workers loop LAUNCH of \`exec sleep
   3600\` → TASK_RUNNING → KILL → TASK_KILLED; memory settled as above, before and after.
 
