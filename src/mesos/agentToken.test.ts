@@ -122,6 +122,16 @@ describe("the hand-over (HAND_OVER_SCRIPT, the re-exec of Node ≥ 22.15)", () =
   });
 });
 
+describe("handOverCommand", () => {
+  test("node: the same node options and script; a single executable: only its arguments, its options being built in", () => {
+    const argv = ["/usr/bin/node", "/opt/berth/main.js", "executor", "cmd"];
+    assert.deepEqual(handOverCommand("/usr/bin/node", ["--max-semi-space-size=1"], argv)[1].slice(4), ["/usr/bin/node", "--max-semi-space-size=1", "/opt/berth/main.js", "executor", "cmd"]);
+    // A single executable's argv: [its path, the name it was invoked by, its arguments…].
+    const seaArgv = ["/sandbox/berth-executor", "./berth-executor", "cmd", "--flag"];
+    assert.deepEqual(handOverCommand("/sandbox/berth-executor", ["--max-semi-space-size=1"], seaArgv, true)[1].slice(4), ["/sandbox/berth-executor", "cmd", "--flag"]);
+  });
+});
+
 describe("bin/berth-executor", () => {
   const launcher = join(dirname(fileURLToPath(import.meta.url)), "../../../bin/berth-executor");
   // The launcher execs `node` from PATH: put a node first in PATH that runs the probe instead of Berth.

@@ -115,8 +115,23 @@ export const HAND_OVER_SCRIPT = [
  * `execve` file and argv (argv[0] included, as process.execve takes it) that restart this very process through the
  * hand-over: same node, node options, script and arguments.
  */
-export function handOverCommand(execPath: string, execArgv: readonly string[], argv: readonly string[]): [file: string, args: string[]] {
-  return ["/bin/sh", ["sh", "-c", HAND_OVER_SCRIPT, "berth-executor", execPath, ...execArgv, ...argv.slice(1)]];
+export function handOverCommand(
+  execPath: string,
+  execArgv: readonly string[],
+  argv: readonly string[],
+  singleExecutable = false,
+): [file: string, args: string[]] {
+  // A single executable (Node's SEA) has its node options built in and takes none on its command line; its argv[1]
+  // is the name it was invoked by, which the new image gets as its own argv[1] anyway.
+  const rest = singleExecutable ? argv.slice(2) : [...execArgv, ...argv.slice(1)];
+  return ["/bin/sh", ["sh", "-c", HAND_OVER_SCRIPT, "berth-executor", execPath, ...rest]];
+}
+
+/** Running as a single executable? node:sea exists from Node 20.12; getBuiltinModule (22.3) avoids a static import. */
+function isSingleExecutable(): boolean {
+  const node = process as { getBuiltinModule?: (id: string) => unknown };
+  const sea = node.getBuiltinModule?.("node:sea") as { isSea?: () => boolean } | undefined;
+  return sea?.isSea?.() === true;
 }
 
 type Execve = (file: string, args: string[], env: Record<string, string | undefined>) => never;
@@ -130,7 +145,7 @@ type Execve = (file: string, args: string[], env: Record<string, string | undefi
 export function reexecWithoutTokenInEnvironment(env: Env = process.env): Error | undefined {
   const node = process as { execve?: Execve };
   if (typeof node.execve !== "function" || !env[TOKEN_VARIABLE] || env[TOKEN_FD_VARIABLE] !== undefined) return undefined;
-  const [file, args] = handOverCommand(process.execPath, process.execArgv, process.argv);
+  const [file, args] = handOverCommand(process.execPath, process.execArgv, process.argv, isSingleExecutable());
   try {
     node.execve(file, args, env);
   } catch (error) {

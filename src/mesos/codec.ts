@@ -3,12 +3,11 @@
 // (numbers rejected), bytes as base64, int64 as numbers (numeric strings accepted), null = unset, unknown keys
 // ignored, an unknown enum name on an optional field silently dropped, a missing required field rejected, numbers
 // beyond a double's range (1e400) rejected.
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 // The light build has no .proto parser: the build turns mesos.proto into mesos.json (scripts/copy-assets.mjs),
 // which saves every executor the parser's load time and memory.
 import protobuf from "protobufjs/light.js";
 import { BerthError } from "../berthError.js";
+import { mesosSchemaJson } from "./mesosSchema.js";
 import type { Call, Event } from "./types.js";
 
 export type Encoding = "json" | "protobuf";
@@ -31,13 +30,11 @@ export class CodecError extends BerthError {
   }
 }
 
-const SCHEMA_PATH = fileURLToPath(new URL("./mesos.json", import.meta.url));
-
 let cachedRoot: protobuf.Root | undefined;
 /** The schema is immutable once loaded, so one load per process is shared by every codec user. */
 export function schemaRoot(): protobuf.Root {
   if (!cachedRoot) {
-    cachedRoot = protobuf.Root.fromJSON(JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as protobuf.INamespace);
+    cachedRoot = protobuf.Root.fromJSON(mesosSchemaJson() as protobuf.INamespace);
     cachedRoot.resolveAll();
   }
   return cachedRoot;
