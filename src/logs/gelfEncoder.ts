@@ -10,7 +10,8 @@ export type GelfFraming = "nul" | "none";
 
 export function gelfFieldName(key: string): string {
   const name = `_${key.replace(/[^\w.-]/g, "_")}`;
-  return name === "_id" ? "_id_" : name;
+  // "_id" is reserved by GELF; "__proto__" would set the record's prototype instead of a field.
+  return name === "_id" ? "_id_" : name === "__proto__" ? "___proto__" : name;
 }
 
 export function gelfText(event: LogEvent, host?: string): string {
