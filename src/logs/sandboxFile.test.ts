@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { waitFor } from "../../test/helpers/waitFor.js";
+import type { Logger, LogLevel } from "../logger.js";
+import { SandboxFile } from "./sandboxFile.js";
+
+const root = mkdtempSync(join(tmpdir(), "berth-sandbox-file-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const freshDir = (): string => {
+  const dir = join(root, String(n++));
+  mkdirSync(dir);
+  return dir;
+};
+
+function recordingLogger(): { logger: Logger; entries: { level: LogLevel; message: string }[] } {
+  const entries: { level: LogLevel; message: string }[] = [];
+  const logger: Logger = { log: (level, message) => entries.push({ level, message }), child: () => logger };
+  return { logger, entries };
+}
+
+describe("SandboxFile", () => {
+  it("writes every raw byte in order, binary included, appending to what the file had", async () => {
+    const path = join(freshDir(), "stdout");
+    closeSync(openSync(path, "w"));
+    writeSync(openSync(path, "a"), "before\n");
+    const file = new SandboxFile({ path });
+    const chunks = [Buffer.from("a\n"), Buffer.from([0xff, 0x00, 0x0a]), Buffer.from("no newline at the end")];
+    for (const chunk of chunks) file.write(chunk);
+    await file.close();
+    assert.deepEqual(readFileSync(path), Buffer.concat([Buffer.from("before\n"), ...chunks]));
+    assert.equal(file.counters.writtenBytes, file.counters.receivedBytes);
+    assert.equal(file.counters.droppedBytes, 0);
+  });
+
+  it("rotates by copy-truncate, keeping N files; a writer holding the file open O_APPEND (the agent's fd 1) stays on the live file", async () => {
+    const path = join(freshDir(), "stdout");
+    const file = new SandboxFile({ path, maxBytes: 100, keep: 2 });
+    // Opened as the agent opens the executor's stdout, before any rotation.
+    const agentFd = openSync(path, "a");
+    const lines: string[] = [];
+    for (let i = 0; i < 11; i++) {
+      const line = `line ${String(i).padStart(2, "0")} ${"x".repeat(32)}\n`; // 41 bytes
+      lines.push(line);
+      file.write(Buffer.from(line));
+      await file.flush();
+    }
+    // Rotated after lines 2, 5 and 8 (3 × 41 bytes ≥ 100).
+    assert.equal(file.counters.rotations, 3);
+    assert.equal(existsSync(`${path}.3`), false);
+    writeSync(agentFd, "from the agent's fd\n");
+    closeSync(agentFd);
+    await file.close();
+    const live = readFileSync(path, "utf8");
+    assert.equal(live, `${lines.slice(9).join("")}from the agent's fd\n`);
+    assert.equal(readFileSync(`${path}.1`, "utf8"), lines.slice(6, 9).join(""));
+    assert.equal(readFileSync(`${path}.2`, "utf8"), lines.slice(3, 6).join(""));
+  });
+
+  it("keep 0 only truncates", async () => {
+    const path = join(freshDir(), "stderr");
+    const file = new SandboxFile({ path, maxBytes: 10, keep: 0 });
+    file.write(Buffer.from("0123456789\n"));
+    await file.flush();
+    file.write(Buffer.from("after\n"));
+    await file.close();
+    assert.equal(readFileSync(path, "utf8"), "after\n");
+    assert.equal(existsSync(`${path}.1`), false);
+  });
+
+  it("holds a partial line back, so that Berth's own line lands between task lines, and releases it when it stays partial", async () => {
+    const path = join(freshDir(), "stderr");
+    const file = new SandboxFile({ path, holdPartialMs: 30 });
+    file.write(Buffer.from("task line 1\ntask li"));
+    file.writeLine("berth: ts=… level=warn msg=diagnostic");
+    file.write(Buffer.from("ne 2\n"));
+    file.write(Buffer.from("a progress bar without newline"));
+    await waitFor(() => readFileSync(path, "utf8").endsWith("without newline"), { what: "the held partial line to be written" });
+    await file.close();
+    assert.equal(readFileSync(path, "utf8"), "task line 1\nberth: ts=… level=warn msg=diagnostic\ntask line 2\na progress bar without newline");
+  });
+
+  it("a sandbox that is not writable: one clear error, bytes counted as dropped, nothing thrown; it works once the directory exists", async () => {
+    const dir = join(freshDir(), "missing");
+    const path = join(dir, "stdout");
+    const { logger, entries } = recordingLogger();
+    const file = new SandboxFile({ path, logger, retryAfterMs: 20, maxQueuedBytes: 10 });
+    for (let i = 0; i < 5; i++) file.write(Buffer.from("12345\n"));
+    await file.flush();
+    const errors = entries.filter((e) => e.level === "error");
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]?.message ?? "", /cannot open .*missing\/stdout: ENOENT/);
+    assert.ok(file.counters.droppedBytes >= 18, `dropped ${file.counters.droppedBytes}`);
+    mkdirSync(dir);
+    await waitFor(() => existsSync(path) && readFileSync(path, "utf8").length > 0, { what: "the retry to write the queued bytes" });
+    file.write(Buffer.from("later\n"));
+    await file.close();
+    assert.ok(readFileSync(path, "utf8").endsWith("later\n"));
+    assert.ok(entries.some((e) => e.level === "info" && /writable again/.test(e.message)));
+    assert.equal(entries.filter((e) => e.level === "error").length, 1);
+  });
+
+  it("a full disk (/dev/full): reported once, queued up to the bound, the rest dropped and counted, flush and close do not hang", async () => {
+    const { logger, entries } = recordingLogger();
+    const file = new SandboxFile({ path: "/dev/full", logger, maxQueuedBytes: 64, retryAfterMs: 10 });
+    for (let i = 0; i < 50; i++) file.write(Buffer.from(`line ${i}\n`));
+    await file.flush();
+    await waitFor(() => file.counters.errors >= 3, { what: "retries against the full disk" });
+    await file.close();
+    assert.equal(entries.filter((e) => e.level === "error").length, 1);
+    assert.match(entries[0]?.message ?? "", /cannot write \/dev\/full: ENOSPC/);
+    assert.equal(file.counters.writtenBytes, 0);
+    assert.equal(file.counters.droppedBytes, file.counters.receivedBytes);
+  });
+});
