@@ -77,7 +77,7 @@ export class LineAssembler {
       this.counters.invalidUtf8 += count(text, REPLACEMENT);
       this.#split(text);
     }
-    if (this.#pending !== "") this.#emit(this.#pending, false);
+    if (this.#pending !== "") this.#emit(this.#pending, 0);
     this.#pending = "";
     this.#dropping = false;
     this.#tail = Buffer.alloc(0);
@@ -103,7 +103,7 @@ export class LineAssembler {
         this.counters.lines++;
         this.#onLine(line, false);
       } else {
-        this.#emit(line, false);
+        this.#emit(line, newline - end);
       }
       start = newline + 1;
       newline = text.indexOf("\n", start);
@@ -120,8 +120,12 @@ export class LineAssembler {
     }
     let line = this.#pending + rest;
     this.#pending = "";
-    if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-    this.#emit(line, false);
+    let stripped = 0;
+    if (line.charCodeAt(line.length - 1) === 13) {
+      line = line.slice(0, -1);
+      stripped = 1;
+    }
+    this.#emit(line, stripped);
   }
 
   #append(part: string): void {
@@ -130,28 +134,31 @@ export class LineAssembler {
       return;
     }
     this.#pending += part;
-    if (this.#pending.length > this.#surelyShort && Buffer.byteLength(this.#pending) > this.#maxBytes) {
+    const pending = this.#pending;
+    // A "\r" at the end may be the first half of "\r\n", which the line will not keep.
+    const carriageReturn = pending.charCodeAt(pending.length - 1) === 13 ? 1 : 0;
+    if (pending.length > this.#surelyShort && Buffer.byteLength(pending) - carriageReturn > this.#maxBytes) {
       // Passed on now, not at its newline, which may never come.
-      const line = this.#pending;
       this.#pending = "";
       this.#dropping = true;
-      this.#emit(line, true);
+      this.#emit(pending, 0);
     }
   }
 
-  /** Passes on `line`, cut to maxBytes if longer (a pending line cut before its newline is `cutEarly`). */
-  #emit(line: string, cutEarly: boolean): void {
+  /**
+   * Passes on `line`, cut to maxBytes if longer. `stripped`: bytes of its line end already removed ("\r"), counted
+   * with the dropped rest when the line is cut, so that the count does not depend on how the bytes were chunked.
+   */
+  #emit(line: string, stripped: number): void {
     const bytes = line.length <= this.#surelyShort ? 0 : Buffer.byteLength(line);
+    this.counters.lines++;
     if (bytes > this.#maxBytes) {
       const { text, byteLength } = cutUtf8(line, this.#maxBytes);
-      this.counters.droppedBytes += bytes - byteLength;
+      this.counters.droppedBytes += bytes + stripped - byteLength;
       this.counters.truncatedLines++;
-      this.counters.lines++;
-      if (!cutEarly) this.#dropping = false;
       this.#onLine(text, true);
       return;
     }
-    this.counters.lines++;
     this.#onLine(line, false);
   }
 
