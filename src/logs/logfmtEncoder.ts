@@ -6,17 +6,35 @@ import type { FieldValue, LogEvent } from "./logEvent.js";
 import { isoTime } from "./isoTime.js";
 import { EnrichedEvent } from "./logEnricher.js";
 
-const NEEDS_QUOTES = /[\u0000-\u0020"=\\\u007f-\u009f\u2028\u2029\ud800-\udfff]/;
-const BAD_KEY_CHARS = /[\u0000-\u0020"=\u007f-\u009f\u2028\u2029\ud800-\udfff]/g;
+/** Characters no key may hold and that make a value quoted (a value is also quoted for "\"). */
+function isSpecial(c: number): boolean {
+  return c <= 0x20 || c === 0x22 || c === 0x3d || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || (c >= 0xd800 && c <= 0xdfff);
+}
+
+function needsQuotes(text: string): boolean {
+  if (text === "") return true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isSpecial(c) || c === 0x5c) return true;
+  }
+  return false;
+}
+
 const RESERVED: readonly string[] = ["time", "msg"];
 
 export function logfmtValue(value: FieldValue): string {
   const text = typeof value === "string" ? value : JSON.stringify(value);
-  return text === "" || NEEDS_QUOTES.test(text) ? JSON.stringify(text) : text;
+  return needsQuotes(text) ? JSON.stringify(text) : text;
 }
 
 export function logfmtKey(key: string): string {
-  return key === "" ? "_" : key.replace(BAD_KEY_CHARS, "_");
+  if (key === "") return "_";
+  let clean = "";
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    clean += isSpecial(c) ? "_" : key[i];
+  }
+  return clean;
 }
 
 function logfmtPairs(fields: Readonly<Record<string, FieldValue>>, truncated: boolean): string {
