@@ -83,6 +83,26 @@ describe("SandboxFile", () => {
     assert.equal(readFileSync(path, "utf8"), "task line 1\nberth: ts=… level=warn msg=diagnostic\ntask line 2\na progress bar without newline");
   });
 
+  it("a line written to the same file through another O_APPEND fd (Berth's stderr under Mesos) never lands inside a task line", async () => {
+    const path = join(freshDir(), "stderr");
+    const file = new SandboxFile({ path, coalesceMs: 0 });
+    const berthFd = openSync(path, "a");
+    for (let i = 0; i < 50; i++) {
+      file.write(Buffer.from(`task line ${i} first half `));
+      writeSync(berthFd, `berth: diagnostic ${i}\n`);
+      file.write(Buffer.from(`second half ${i}\n`));
+      await file.flush();
+    }
+    closeSync(berthFd);
+    await file.close();
+    const lines = readFileSync(path, "utf8").split("\n").slice(0, -1);
+    assert.equal(lines.length, 100);
+    for (let i = 0; i < 50; i++) {
+      assert.ok(lines.includes(`task line ${i} first half second half ${i}`), `task line ${i} whole`);
+      assert.ok(lines.includes(`berth: diagnostic ${i}`), `diagnostic ${i} whole`);
+    }
+  });
+
   it("a sandbox that is not writable: one clear error, bytes counted as dropped, nothing thrown; it works once the directory exists", async () => {
     const dir = join(freshDir(), "missing");
     const path = join(dir, "stdout");

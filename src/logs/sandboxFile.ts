@@ -40,6 +40,11 @@ export interface SandboxFileOptions {
   /** Longest held-back partial line (default 64 KiB) and longest hold (default 1000 ms). */
   readonly holdPartialBytes?: number;
   readonly holdPartialMs?: number;
+  /**
+   * Small writes wait up to this long (default 10 ms) to be written together: one write per batch instead of one per
+   * read of the task's pipe (at 10,000 lines/s in small reads, a third of the capture's CPU). 0: write at once.
+   */
+  readonly coalesceMs?: number;
   /** After a failed open or write, try again after this long (default 5000 ms). */
   readonly retryAfterMs?: number;
   /** Where problems are reported: once per failure (not per write), and once when the file works again. */
@@ -59,6 +64,8 @@ export interface SandboxFileCounters {
 }
 
 const NEWLINE = 0x0a;
+/** A batch this big is written without waiting for more. */
+const COALESCE_BYTES = 64 * 1024;
 
 export class SandboxFile {
   readonly counters: SandboxFileCounters = { receivedBytes: 0, writtenBytes: 0, droppedBytes: 0, errors: 0, rotations: 0 };
@@ -69,6 +76,8 @@ export class SandboxFile {
   readonly #holdBytes: number;
   readonly #holdMs: number;
   readonly #retryAfterMs: number;
+  readonly #coalesceMs: number;
+  #coalesce: LongTimer | undefined;
   readonly #logger: Logger | undefined;
 
   #fd: number | undefined;
@@ -92,6 +101,7 @@ export class SandboxFile {
     holdPartialBytes = 64 * 1024,
     holdPartialMs = 1000,
     retryAfterMs = 5000,
+    coalesceMs = 10,
     logger,
   }: SandboxFileOptions) {
     for (const [name, value] of [["maxBytes", maxBytes], ["keep", keep], ["maxQueuedBytes", maxQueuedBytes], ["holdPartialBytes", holdPartialBytes]] as const) {
@@ -104,6 +114,7 @@ export class SandboxFile {
     this.#holdBytes = holdPartialBytes;
     this.#holdMs = holdPartialMs;
     this.#retryAfterMs = retryAfterMs;
+    this.#coalesceMs = coalesceMs;
     this.#logger = logger;
     this.#open();
   }
@@ -129,7 +140,7 @@ export class SandboxFile {
         this.#partialTimer = setLongTimeout(() => this.#releasePartial(), this.#holdMs).unref();
       }
     }
-    this.#pump();
+    this.#schedule();
   }
 
   /** A whole line of Berth's own (newline added), placed between the task's lines, never inside one. */
@@ -138,7 +149,7 @@ export class SandboxFile {
     const line = Buffer.from(`${text}\n`, "utf8");
     this.counters.receivedBytes += line.length;
     this.#enqueue(line);
-    this.#pump();
+    this.#schedule();
   }
 
   /**
@@ -163,6 +174,7 @@ export class SandboxFile {
     this.#queuedBytes = 0;
     this.#partialTimer?.clear();
     this.#failure?.clear();
+    this.#coalesce?.clear();
     if (this.#fd !== undefined) {
       try {
         closeSync(this.#fd);
@@ -191,7 +203,7 @@ export class SandboxFile {
     this.#partial = [];
     this.#partialBytes = 0;
     for (const part of parts) this.#enqueue(part);
-    this.#pump();
+    this.#schedule();
   }
 
   #enqueue(chunk: Buffer): void {
@@ -203,7 +215,22 @@ export class SandboxFile {
     this.#queuedBytes += chunk.length;
   }
 
+  /** Writes now when a batch is big enough, else within coalesceMs. */
+  #schedule(): void {
+    if (this.#writing || this.#coalesce !== undefined) return;
+    if (this.#coalesceMs <= 0 || this.#queuedBytes >= COALESCE_BYTES) {
+      this.#pump();
+      return;
+    }
+    this.#coalesce = setLongTimeout(() => {
+      this.#coalesce = undefined;
+      this.#pump();
+    }, this.#coalesceMs).unref();
+  }
+
   #pump(): void {
+    this.#coalesce?.clear();
+    this.#coalesce = undefined;
     if (this.#writing || this.#failure !== undefined || this.#queue.length === 0) return;
     if (this.#fd === undefined) {
       this.#open();

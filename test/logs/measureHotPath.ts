@@ -12,7 +12,8 @@ import { taskLogMetadata } from "../../src/logs/taskLogMetadata.js";
 import { encodeLogfmt } from "../../src/logs/logfmtEncoder.js";
 import { syslogEncoder } from "../../src/logs/syslogEncoder.js";
 
-const LINES = Number(process.argv[2] ?? 500_000);
+const PACED = process.argv[2] === "paced";
+const LINES = PACED ? 1 : Number(process.argv[2] ?? 500_000);
 
 function jsonLine(i: number): string {
   const base = `{"time":"2026-11-29T20:39:34.123Z","level":"info","msg":"request served","path":"/api/v1/items/${i % 1000}","status":200,"ms":${i % 97},"user":"u${i % 5000}","pad":"`;
@@ -78,6 +79,7 @@ for (let round = 0; round < 2; round++) {
   console.log(`${"baseline Buffer.from(stringify(parse(line)))".padEnd(44)} ${Math.round(baselineRate).toLocaleString("en").padStart(11)} lines/cpu-s  (${n} B)`);
 }
 const json64k = chunks(json, 65536);
+if (!PACED) {
 for (let round = 0; round < 2; round++) {
   run("JSON lines, 64 KiB reads → json_lines", json64k, LINES);
 }
@@ -92,3 +94,43 @@ try {
 } finally {
   setTimeout(() => rmSync(dir, { recursive: true, force: true }), 2000);
 }
+}
+
+// Paced: a real child writes 10,000 JSON lines/s (a few lines per millisecond, as an app logging per request) for
+// 3 s; this process captures them (sandbox file + JSON lines encoding). Its CPU over the wall time is the cost at
+// that rate; the baseline reads the same pipe and discards it.
+// Run on its own (`… paced`), so that the big arrays above do not make the garbage collector's work part of it.
+if (PACED) void import("node:child_process").then(async ({ spawn }) => {
+  const writer = `
+    const line = ${JSON.stringify(json[0])} + "\\n";
+    const start = performance.now(); let written = 0;
+    const tick = () => {
+      const due = Math.min(30000, Math.floor((performance.now() - start) * 10));
+      if (due > written) { process.stdout.write(line.repeat(due - written)); written = due; }
+      if (written < 30000) setTimeout(tick, 1); else process.stdout.end();
+    };
+    tick();`;
+  for (const mode of ["pipe only (baseline)", "capture + json_lines", "capture + sandbox file + json_lines", "pipe only (baseline)", "capture + json_lines", "capture + sandbox file + json_lines"] as const) {
+    const child = spawn(process.execPath, ["-e", writer], { stdio: ["ignore", "pipe", "inherit"] });
+    const dir = mkdtempSync(join(tmpdir(), "berth-paced-"));
+    const file = mode === "capture + sandbox file + json_lines" ? new SandboxFile({ path: join(dir, "stdout") }) : undefined;
+    let bytesOut = 0;
+    const capture = new LogCapture({ stream: "stdout", metadata, sandboxFile: file, onEvent: (event) => (bytesOut += encodeJsonLine(event).length) });
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    if (mode === "pipe only (baseline)") {
+      await new Promise<void>((resolve) => {
+        child.stdout.on("data", () => undefined);
+        child.stdout.once("end", () => resolve());
+      });
+    } else {
+      await capture.consume(child.stdout);
+      await file?.close();
+    }
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    console.log(`paced 10,000 lines/s for ${(wall / 1000).toFixed(1)} s, ${mode.padEnd(38)} cpu ${cpuMs.toFixed(0)} ms = ${((100 * cpuMs) / wall).toFixed(1)} % of a core  events ${capture.counters.events}  out ${(bytesOut / 1e6).toFixed(1)} MB`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
