@@ -9,7 +9,7 @@
 // or when consume()'s signal aborts (the pipe is then destroyed, so a leftover writer cannot hold the capture open).
 import type { Readable } from "node:stream";
 import type { Logger } from "../logger.js";
-import { LineAssembler } from "./lineAssembler.js";
+import { DEFAULT_MAX_LINE_BYTES, LineAssembler } from "./lineAssembler.js";
 import { LineJoiner, type LineJoinerOptions } from "./lineJoiner.js";
 import { parseLine } from "./lineParser.js";
 import { LogEnricher } from "./logEnricher.js";
@@ -64,6 +64,8 @@ export interface LogCaptureCounters {
   readonly callbackErrors: number;
 }
 
+const ignore = (): void => undefined;
+
 export class LogCapture {
   readonly #onEvent: (event: LogEvent) => void;
   readonly #sandbox: SandboxFile | undefined;
@@ -90,7 +92,8 @@ export class LogCapture {
     this.#enricher = new LogEnricher({ stream: options.stream, metadata, dropKeys });
     const toEvent = (text: string, truncated: boolean): void => this.#line(text, truncated);
     if (options.multiline !== undefined) {
-      const joiner = new LineJoiner(toEvent, options.multiline);
+      // A record may hold at least one whole line.
+      const joiner = new LineJoiner(toEvent, { maxChars: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, ...options.multiline });
       this.#joiner = joiner;
       this.#assembler = new LineAssembler((text, truncated) => joiner.push(text, truncated), { maxLineBytes: options.maxLineBytes });
     } else {
@@ -156,6 +159,8 @@ export class LogCapture {
         return;
       }
       source.on("data", onData);
+      // Never removed: an error emitted after the capture ended must not become an uncaught exception.
+      source.on("error", ignore);
       source.once("end", finish);
       source.once("close", finish);
       // A read error (EIO…) ends the capture; what was read is kept.

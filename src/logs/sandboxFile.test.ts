@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { waitFor } from "../../test/helpers/waitFor.js";
+import { waitFor, withTimeout } from "../../test/helpers/waitFor.js";
 import type { Logger, LogLevel } from "../logger.js";
 import { SandboxFile } from "./sandboxFile.js";
 
@@ -58,6 +59,40 @@ describe("SandboxFile", () => {
     assert.equal(live, `${lines.slice(9).join("")}from the agent's fd\n`);
     assert.equal(readFileSync(`${path}.1`, "utf8"), lines.slice(6, 9).join(""));
     assert.equal(readFileSync(`${path}.2`, "utf8"), lines.slice(3, 6).join(""));
+  });
+
+  it("through the executor's own fd when it is the sandbox file: rotates it, never closes it", async () => {
+    const path = join(freshDir(), "stdout");
+    const executorFd = openSync(path, "a");
+    const file = new SandboxFile({ path, fd: executorFd, maxBytes: 20, keep: 1 });
+    file.write(Buffer.from("0123456789012345678901\n"));
+    await file.flush();
+    file.write(Buffer.from("after rotation\n"));
+    await file.close();
+    writeSync(executorFd, "the fd is still open\n");
+    closeSync(executorFd);
+    assert.equal(file.counters.rotations, 1);
+    assert.equal(readFileSync(`${path}.1`, "utf8"), "0123456789012345678901\n");
+    assert.equal(readFileSync(path, "utf8"), "after rotation\nthe fd is still open\n");
+  });
+
+  it("through the executor's own fd when it is a pipe (a logger module, berth dev): every byte to the reader, no rotation", async () => {
+    const dir = freshDir();
+    const fifo = join(dir, "fifo");
+    const received = join(dir, "received");
+    execFileSync("mkfifo", [fifo]);
+    const reader = spawn("/bin/sh", ["-c", 'exec cat "$0" > "$1"', fifo, received], { stdio: "ignore" });
+    const readerDone = new Promise<void>((resolve) => reader.once("exit", () => resolve()));
+    const pipeFd = openSync(fifo, "w");
+    const file = new SandboxFile({ path: join(dir, "stdout"), fd: pipeFd, maxBytes: 10, keep: 1 });
+    const lines = Array.from({ length: 200 }, (_, i) => `line ${i} through the pipe\n`);
+    for (const line of lines) file.write(Buffer.from(line));
+    await file.close();
+    closeSync(pipeFd);
+    await withTimeout(readerDone, 15_000, "the pipe's reader to finish");
+    assert.equal(readFileSync(received, "utf8"), lines.join(""));
+    assert.equal(file.counters.rotations, 0);
+    assert.equal(existsSync(join(dir, "stdout")), false);
   });
 
   it("keep 0 only truncates", async () => {

@@ -13,7 +13,7 @@
 // Whole lines: bytes after the last newline of what arrived are held back (at most holdPartialBytes, for at most
 // holdPartialMs) until their newline comes, so every write ends at a line boundary and a line Berth writes to the same
 // file (its diagnostics on fd 2, or writeLine) never lands in the middle of a task line.
-import { closeSync, copyFileSync, fstatSync, ftruncateSync, openSync, renameSync, writev } from "node:fs";
+import { closeSync, copyFileSync, fstatSync, ftruncateSync, openSync, renameSync, statSync, writev, type Stats } from "node:fs";
 import { BerthError } from "../berthError.js";
 import type { Logger } from "../logger.js";
 import { setLongTimeout, type LongTimer } from "../time/longTimer.js";
@@ -30,7 +30,15 @@ export class SandboxFileError extends BerthError {
 }
 
 export interface SandboxFileOptions {
+  /** The sandbox file (`<sandbox>/stdout`); rotated copies are `<path>.1` …. */
   readonly path: string;
+  /**
+   * Write through this already open descriptor instead of opening `path` (the executor's own fd 1 or 2: under the
+   * Mesos agent's default logger it IS `path`, opened O_APPEND; under a logger module or `berth dev` it is a pipe
+   * to whoever writes the file). Rotation then happens only when the descriptor is `path` itself (same device and
+   * inode); otherwise the reader of the pipe owns the files. The descriptor is never closed here.
+   */
+  readonly fd?: number;
   /** Rotate once the file reaches this size (default DEFAULT_SANDBOX_MAX_BYTES; 0: never rotate). */
   readonly maxBytes?: number;
   /** Rotated files kept (default DEFAULT_SANDBOX_KEEP; 0: the file is only truncated). */
@@ -81,6 +89,9 @@ export class SandboxFile {
   readonly #logger: Logger | undefined;
 
   #fd: number | undefined;
+  readonly #givenFd: number | undefined;
+  /** Whether this writer rotates (it writes `path` itself). */
+  #rotates = true;
   #size = 0;
   #queue: Buffer[] = [];
   #queuedBytes = 0;
@@ -95,6 +106,7 @@ export class SandboxFile {
 
   constructor({
     path,
+    fd,
     maxBytes = DEFAULT_SANDBOX_MAX_BYTES,
     keep = DEFAULT_SANDBOX_KEEP,
     maxQueuedBytes = 8 * 1024 * 1024,
@@ -108,6 +120,7 @@ export class SandboxFile {
       if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
     }
     this.path = path;
+    this.#givenFd = fd;
     this.#maxBytes = maxBytes;
     this.#keep = keep;
     this.#maxQueued = maxQueuedBytes;
@@ -175,7 +188,7 @@ export class SandboxFile {
     this.#partialTimer?.clear();
     this.#failure?.clear();
     this.#coalesce?.clear();
-    if (this.#fd !== undefined) {
+    if (this.#fd !== undefined && this.#givenFd === undefined) {
       try {
         closeSync(this.#fd);
       } catch {
@@ -187,8 +200,15 @@ export class SandboxFile {
 
   #open(): void {
     try {
-      this.#fd = openSync(this.path, "a");
-      this.#size = fstatSync(this.#fd).size;
+      if (this.#givenFd !== undefined) {
+        const stat = fstatSync(this.#givenFd);
+        this.#rotates = stat.isFile() && sameFile(stat, this.path);
+        this.#fd = this.#givenFd;
+        this.#size = stat.size;
+      } else {
+        this.#fd = openSync(this.path, "a");
+        this.#size = fstatSync(this.#fd).size;
+      }
       this.#recovered();
     } catch (error) {
       this.#fail(error, "cannot open");
@@ -242,6 +262,16 @@ export class SandboxFile {
     this.#writing = true;
     writev(this.#fd, buffers, (error, written) => {
       this.#writing = false;
+      if (error && (error as NodeJS.ErrnoException).code === "EAGAIN") {
+        // A non-blocking pipe that is full: its reader is slow, nothing is wrong; try again shortly.
+        this.#queue = buffers.concat(this.#queue);
+        this.#coalesce = setLongTimeout(() => {
+          this.#coalesce = undefined;
+          this.#pump();
+        }, 10).unref();
+        this.#settleIdle();
+        return;
+      }
       if (error) {
         // Back to the front of the queue, to be tried again after the retry delay (or dropped at flush).
         this.#queue = buffers.concat(this.#queue);
@@ -254,7 +284,7 @@ export class SandboxFile {
       this.counters.writtenBytes += written;
       this.#size += written;
       if (written < total) this.#queue = remainder(buffers, written).concat(this.#queue);
-      if (this.#maxBytes > 0 && this.#size >= this.#maxBytes) this.#rotate();
+      if (this.#rotates && this.#maxBytes > 0 && this.#size >= this.#maxBytes) this.#rotate();
       if (this.#queue.length > 0) this.#pump();
       else this.#settleIdle();
     });
@@ -329,6 +359,15 @@ function remainder(buffers: readonly Buffer[], written: number): Buffer[] {
     skip = 0;
   }
   return rest;
+}
+
+function sameFile(stat: Stats, path: string): boolean {
+  try {
+    const other = statSync(path);
+    return other.dev === stat.dev && other.ino === stat.ino;
+  } catch {
+    return false;
+  }
 }
 
 function renameIfExists(from: string, to: string): void {
