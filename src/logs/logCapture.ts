@@ -13,7 +13,7 @@ import { DEFAULT_MAX_LINE_BYTES, LineAssembler } from "./lineAssembler.js";
 import { LineJoiner, type LineJoinerOptions } from "./lineJoiner.js";
 import { parseLine } from "./lineParser.js";
 import { LogEnricher } from "./logEnricher.js";
-import type { LogEvent, LogStream } from "./logEvent.js";
+import type { FieldValue, LogEvent, LogStream } from "./logEvent.js";
 import type { SandboxFile } from "./sandboxFile.js";
 import { streamLogMetadata, type LogMetadata } from "./taskLogMetadata.js";
 
@@ -38,6 +38,8 @@ export interface LogCaptureOptions {
    * `log-scraping` without `log-scraping-all`.
    */
   readonly structuredOnly?: boolean;
+  /** Fields of plain text lines, e.g. PREDECESSOR_TEXT_FIELDS under log-scraping-all (see LogEnricherOptions). */
+  readonly textFields?: Readonly<Record<string, FieldValue>>;
   /** Reports a throwing onEvent (once). */
   readonly logger?: Logger;
   /** The clock of events without their own time (default Date.now). */
@@ -89,7 +91,7 @@ export class LogCapture {
     this.#logger = options.logger;
     this.#clock = options.now ?? Date.now;
     const metadata = streamLogMetadata(options.metadata, options.stream, options.hook, dropKeys);
-    this.#enricher = new LogEnricher({ stream: options.stream, metadata, dropKeys });
+    this.#enricher = new LogEnricher({ stream: options.stream, metadata, dropKeys, ...(options.textFields ? { textFields: options.textFields } : {}) });
     const toEvent = (text: string, truncated: boolean): void => this.#line(text, truncated);
     if (options.multiline !== undefined) {
       // A record may hold at least one whole line.

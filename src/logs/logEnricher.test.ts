@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { EnrichedEvent, fieldOf, LogEnricher } from "./logEnricher.js";
+import { EnrichedEvent, fieldOf, LogEnricher, PREDECESSOR_TEXT_FIELDS } from "./logEnricher.js";
 
 const metadata = Object.freeze({ "task-id": "t1", srchost: "h", stream: "stdout" });
 
@@ -26,6 +26,13 @@ describe("LogEnricher", () => {
     assert.equal(fieldOf(event, "srchost"), "h");
     assert.equal(fieldOf(event, "a"), 1);
     assert.equal(fieldOf(event, "nope"), undefined);
+  });
+
+  it("text fields (the predecessor's level/logger for non-JSON lines) go on plain lines only, never over metadata", () => {
+    const enricher = new LogEnricher({ stream: "stdout", metadata, textFields: { ...PREDECESSOR_TEXT_FIELDS, srchost: "forged" } });
+    const text = enricher.event("not json", false, 1);
+    assert.deepEqual(text.fields, { level: "INFO", logger: "invalid-format", "task-id": "t1", srchost: "h", stream: "stdout" });
+    assert.deepEqual(enricher.event('{"msg":"json","level":"debug"}', false, 1).fields, { level: "debug", "task-id": "t1", srchost: "h", stream: "stdout" });
   });
 
   it("a structured line whose fields are all consumed has no line fields", () => {

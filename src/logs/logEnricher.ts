@@ -73,19 +73,32 @@ export interface LogEnricherOptions {
   readonly metadata: LogMetadata;
   /** Line fields left out. */
   readonly dropKeys?: Iterable<string>;
+  /**
+   * Fields of plain text lines (which have none of their own), before the metadata: e.g. the predecessor's
+   * `level: "INFO", logger: "invalid-format"` for lines that were not JSON (PREDECESSOR_TEXT_FIELDS).
+   */
+  readonly textFields?: Readonly<Record<string, FieldValue>>;
 }
+
+/** What allegro/mesos-executor put on a line that was not JSON (with log-scraping-all), for existing dashboards. */
+export const PREDECESSOR_TEXT_FIELDS: Readonly<Record<string, FieldValue>> = Object.freeze({ level: "INFO", logger: "invalid-format" });
 
 export class LogEnricher {
   readonly #stream: LogStream;
   readonly #shared: SharedMetadata;
+  /** For plain text lines: the text fields, then the metadata (one object, rendered once per encoder). */
+  readonly #textShared: SharedMetadata;
   readonly #metadata: LogMetadata;
   readonly #drop: ReadonlySet<string>;
 
-  constructor({ stream, metadata, dropKeys = [] }: LogEnricherOptions) {
+  constructor({ stream, metadata, dropKeys = [], textFields }: LogEnricherOptions) {
     this.#stream = stream;
     this.#shared = new SharedMetadata(metadata);
+    const drop = new Set(dropKeys);
+    const extra = Object.entries(textFields ?? {}).filter(([key]) => !Object.hasOwn(metadata, key) && !drop.has(key) && key !== "__proto__");
+    this.#textShared = extra.length === 0 ? this.#shared : new SharedMetadata(Object.freeze({ ...Object.fromEntries(extra), ...metadata }));
     this.#metadata = metadata;
-    this.#drop = new Set(dropKeys);
+    this.#drop = drop;
   }
 
   /** Parses `text` and returns its event, read at `now` (ms since the epoch) unless the line has its own time. */
@@ -95,7 +108,7 @@ export class LogEnricher {
 
   fromParsed(parsed: ParsedLine, truncated: boolean, now: number): EnrichedEvent {
     const own = parsed.fields;
-    if (own === undefined) return new EnrichedEvent(now, this.#stream, parsed.message, truncated, undefined, this.#shared);
+    if (own === undefined) return new EnrichedEvent(now, this.#stream, parsed.message, truncated, undefined, this.#textShared);
     const metadata = this.#metadata;
     const drop = this.#drop;
     const skipMessage = parsed.messageKey;

@@ -43,7 +43,7 @@ export interface SandboxFileOptions {
   readonly maxBytes?: number;
   /** Rotated files kept (default DEFAULT_SANDBOX_KEEP; 0: the file is only truncated). */
   readonly keep?: number;
-  /** Bytes queued while the disk is slow or failing, beyond which new bytes are dropped (default 8 MiB). */
+  /** Bytes queued or being written while the disk is slow or failing, beyond which new bytes are dropped (default 8 MiB). */
   readonly maxQueuedBytes?: number;
   /** Longest held-back partial line (default 64 KiB) and longest hold (default 1000 ms). */
   readonly holdPartialBytes?: number;
