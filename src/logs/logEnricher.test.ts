@@ -26,6 +26,7 @@ describe("LogEnricher", () => {
     assert.equal(fieldOf(event, "srchost"), "h");
     assert.equal(fieldOf(event, "a"), 1);
     assert.equal(fieldOf(event, "nope"), undefined);
+    assert.deepEqual(JSON.parse(JSON.stringify(event)), { time: event.time, stream: "stdout", message: "m", fields: { ...event.fields }, truncated: false });
   });
 
   it("text fields (the predecessor's level/logger for non-JSON lines) go on plain lines only, never over metadata", () => {

@@ -48,6 +48,11 @@ export class EnrichedEvent implements LogEvent {
     this.shared = shared;
   }
 
+  /** A plain LogEvent (what JSON.stringify sees): `fields` is a getter, which object spread would not copy. */
+  toJSON(): LogEvent {
+    return { time: this.time, stream: this.stream, message: this.message, fields: this.fields, truncated: this.truncated };
+  }
+
   get fields(): Readonly<Record<string, FieldValue>> {
     if (this.#fields === undefined) {
       this.#fields = this.lineFields === undefined ? this.shared.fields : Object.freeze({ ...this.lineFields, ...this.shared.fields });
