@@ -16,11 +16,11 @@ describe("syslogText", () => {
     );
   });
 
-  it("octet-counting prefixes the byte length; unframed is the bare record; an empty message has no trailing space", () => {
+  it("octet-counted prefixes the byte length; unframed is the bare record; an empty message has no trailing space", () => {
     const event: LogEvent = { time: T, stream: "stderr", message: "€", fields: {}, truncated: true };
     const bare = syslogText(event, { facility: 16 });
     assert.equal(bare, '<131>1 2026-11-29T20:39:34.005Z - - - stderr [berth@32473 truncated="true"] €');
-    const framed = syslogEncoder({ framing: "octet-counting", facility: 16 })(event);
+    const framed = syslogEncoder({ framing: "octet-counted", facility: 16 })(event);
     assert.equal(framed.toString(), `${Buffer.byteLength(bare)} ${bare}`);
     assert.deepEqual(syslogEncoder({ framing: "none", facility: 16 })(event), Buffer.from(bare));
     assert.ok(syslogText({ ...event, message: "" }).endsWith('truncated="true"]'));
@@ -35,7 +35,7 @@ describe("syslogText", () => {
   it("an enriched event encodes exactly as the same plain event", () => {
     const enricher = new LogEnricher({ stream: "stdout", metadata: Object.freeze({ "task-id": "t", srchost: "h" }) });
     const event = enricher.event('{"msg":"x","level":"error","k]":"v"}', true, T);
-    const encode = syslogEncoder({ framing: "octet-counting" });
+    const encode = syslogEncoder({ framing: "octet-counted" });
     assert.deepEqual(encode(event), encode({ time: T, stream: "stdout", message: "x", fields: { ...event.fields }, truncated: true }));
   });
 

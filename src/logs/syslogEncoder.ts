@@ -4,14 +4,14 @@
 // `srchost`, APP-NAME its `app`, PROCID its `task-id`, MSGID its stream (each overridable; "-" when absent). The
 // event's fields are the parameters of one SD-ELEMENT (with `truncated="true"` when the line was cut); MSG is the
 // message, without a BOM (so MSG-ANY: receivers need not strip one).
-// Framing: "octet-counting" for TCP (RFC 6587 3.4.1: `<length> <record>`, so newlines in a message are safe), "none"
+// Framing: "octet-counted" for TCP (RFC 6587 3.4.1: `<length> <record>`, so newlines in a message are safe), "none"
 // for UDP (RFC 5426: one record per datagram).
 import type { FieldValue, LogEvent } from "./logEvent.js";
 import { isoTime } from "./isoTime.js";
 import { EnrichedEvent, fieldOf } from "./logEnricher.js";
 import { severityOf } from "./logSeverity.js";
 
-export type SyslogFraming = "octet-counting" | "none";
+export type SyslogFraming = "octet-counted" | "none";
 
 export interface SyslogEncoderOptions {
   readonly framing: SyslogFraming;

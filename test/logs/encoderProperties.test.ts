@@ -148,8 +148,8 @@ function readSyslog(record: string): { pri: number; header: string[]; params: [s
   return { pri, header: header.slice(2, 7) as string[], params, message: record.slice(i) };
 }
 
-test("syslog: octet-counting frames the exact byte length; the record is RFC 5424 and its values unescape to the fields", () => {
-  const encode = syslogEncoder({ framing: "octet-counting" });
+test("syslog: octet-counted frames the exact byte length; the record is RFC 5424 and its values unescape to the fields", () => {
+  const encode = syslogEncoder({ framing: "octet-counted" });
   fc.assert(
     fc.property(events, (e) => {
       const framed = encode(e);

@@ -84,7 +84,7 @@ for (let round = 0; round < 2; round++) {
   run("JSON lines, 64 KiB reads → json_lines", json64k, LINES);
 }
 run("JSON lines, 64 KiB reads → logfmt", json64k, LINES, { encoder: encodeLogfmt });
-run("JSON lines, 64 KiB reads → syslog octet", json64k, LINES, { encoder: syslogEncoder({ framing: "octet-counting" }) });
+run("JSON lines, 64 KiB reads → syslog octet", json64k, LINES, { encoder: syslogEncoder({ framing: "octet-counted" }) });
 run("text lines, 64 KiB reads → json_lines", chunks(text, 65536), LINES);
 run("JSON lines, multiline on → json_lines", json64k, LINES, { multiline: true });
 run("JSON lines, one read per line → json_lines", json.map((line) => Buffer.from(`${line}\n`)), LINES);
