@@ -16,7 +16,7 @@ import { taskLogMetadata, streamLogMetadata } from "../../src/logs/taskLogMetada
 import { startDaemon, type Daemon } from "../helpers/daemon.js";
 import { waitFor } from "../helpers/waitFor.js";
 
-const dir = mkdtempSync(join(tmpdir(), "berth-rsyslog-"));
+const dir = mkdtempSync(join(tmpdir(), "berth-logcore-rsyslog-"));
 const out = join(dir, "out.jsonl");
 let daemon: Daemon | undefined;
 let port = 0;
