@@ -139,6 +139,29 @@ describe("LogCapture (real processes)", () => {
     assert.equal(out.capture.counters.joinedLines, 2);
   });
 
+  it("a stack trace followed by silence is passed on after flushAfterMs, while the stream is still open", async () => {
+    let resolveEvent: (event: LogEvent) => void = () => undefined;
+    const first = new Promise<LogEvent>((resolve) => (resolveEvent = resolve));
+    const capture = new LogCapture({ stream: "stderr", metadata, multiline: { pattern: /^\s/, flushAfterMs: 50 }, onEvent: (event) => resolveEvent(event) });
+    const child = shell("printf 'Exception: boom\\n\\tat a.b(C.java:1)\\n' >&2; read go");
+    const consumed = capture.consume(child.stderr);
+    const event = await withTimeout(first, 15_000, "the joined record");
+    assert.equal(event.message, "Exception: boom\n\tat a.b(C.java:1)");
+    assert.equal(child.exitCode, null);
+    (child.stdin as Writable).end("go\n");
+    await withTimeout(consumed, 15_000, "stderr to end");
+    assert.equal(capture.counters.events, 1);
+  });
+
+  it("hook output: whole lines with the hook's name", () => {
+    const out = capture("stdout", {});
+    const hook = new LogCapture({ stream: "hook", hook: "warm-up", metadata, onEvent: (event) => out.events.push(event) });
+    hook.pushLine("warmed 10 paths");
+    hook.pushLine('{"msg":"structured","n":2}');
+    hook.end();
+    assert.deepEqual(out.events.map((e) => [e.stream, e.fields.hook, e.fields.stream, e.message]), [["hook", "warm-up", "hook", "warmed 10 paths"], ["hook", "warm-up", "hook", "structured"]]);
+  });
+
   it("an abort stops reading and destroys the pipe, even while a leftover process holds it open", async () => {
     const out = capture("stdout");
     const child = shell("echo hi; exec sleep 600");

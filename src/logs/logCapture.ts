@@ -127,6 +127,11 @@ export class LogCapture {
     this.#assembler.push(chunk);
   }
 
+  /** One whole line of text (hook output arrives so: HookContext.output); its newlines, if any, split it. */
+  pushLine(text: string): void {
+    this.push(Buffer.from(`${text}\n`, "utf8"));
+  }
+
   /** The end of the stream: the last line (without newline) and any joined record are passed on. Idempotent. */
   end(): void {
     if (this.#ended) return;
