@@ -46,5 +46,6 @@ describe("taskLogMetadata", () => {
     const base = taskLogMetadata({ taskId: "t" }, { MESOS_HOSTNAME: "h" });
     assert.deepEqual(streamLogMetadata(base, "hook", "warm-up"), { "task-id": "t", srchost: "h", stream: "hook", hook: "warm-up" });
     assert.deepEqual(streamLogMetadata(base, "stderr", undefined, ["stream"]), { "task-id": "t", srchost: "h" });
+    assert.deepEqual(streamLogMetadata(base, "stderr", undefined, ["srchost"]), { "task-id": "t", stream: "stderr" });
   });
 });

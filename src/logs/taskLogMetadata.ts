@@ -70,10 +70,11 @@ export function scIdValue(scId: string | undefined): FieldValue | undefined {
   return /^-?\d{1,15}$/.test(trimmed) ? Number(trimmed) : scId;
 }
 
-/** `metadata` plus the stream (and the hook's name for hook output): the fields of one capture, frozen. */
+/** `metadata` plus the stream (and the hook's name for hook output), minus `dropKeys`: the fields of one capture, frozen. */
 export function streamLogMetadata(metadata: LogMetadata, stream: LogStream, hook?: string, dropKeys: Iterable<string> = []): LogMetadata {
   const drop = new Set(dropKeys);
-  const fields: Record<string, FieldValue> = { ...metadata };
+  const fields: Record<string, FieldValue> = {};
+  for (const key of Object.keys(metadata)) if (!drop.has(key)) fields[key] = metadata[key] as FieldValue;
   if (!drop.has("stream")) fields.stream = stream;
   if (hook !== undefined && !drop.has("hook")) fields.hook = hook;
   return Object.freeze(fields);
