@@ -8,7 +8,7 @@ import { BerthError } from "../../berthError.js";
 export type SinkProtocol = "tcp" | "udp" | "tls" | "relp" | "file";
 export type SinkFormat = "json_lines" | "logfmt" | "syslog" | "gelf";
 /** How records are delimited on the wire: the encoder adds it (see framingFor). */
-export type SinkFraming = "newline" | "octet-counted" | "none";
+export type SinkFraming = "newline" | "octet-counted" | "nul" | "none";
 
 export type SinkConfigErrorCode =
   | "SINK_URL_INVALID"
@@ -97,7 +97,7 @@ const TIME_UNITS: Record<string, number> = { "": 1, ms: 1, s: 1000, m: 60_000, h
 /** The framing a sink's encoder must produce: syslog over a stream is octet-counted (RFC 6587), RELP and UDP frame themselves. */
 export function framingFor(config: Pick<SinkConfig, "protocol" | "format">): SinkFraming {
   if (config.protocol === "udp" || config.protocol === "relp") return "none";
-  if (config.format === "gelf") return "none"; // GELF over TCP is NUL-delimited: the encoder adds the NUL
+  if (config.format === "gelf") return "nul"; // GELF over TCP is NUL-delimited
   return config.format === "syslog" ? "octet-counted" : "newline";
 }
 
