@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 # conformance tests; libprotobuf-dev for google/protobuf imports; python3 serves the demo app; haproxy (started by
 # the tests themselves, on 127.0.0.1) for the load-balancer hook, nginx and varnish for the example hooks'
 # tests (their system services are never used); openssl makes the tests' certificates.
-packages=(golang-go golang-github-mesos-mesos-go-dev libprotobuf-dev python3 procps haproxy openssl nginx varnish)
+packages=(golang-go golang-github-mesos-mesos-go-dev libprotobuf-dev python3 procps haproxy openssl nginx varnish rsyslog rsyslog-relp rsyslog-gnutls)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
