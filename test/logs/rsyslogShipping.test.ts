@@ -85,9 +85,9 @@ describe("shipping to a real rsyslog", { concurrency: false }, () => {
     assert.equal(target.counters().shipped, 50_000);
   });
 
-  it("TLS (verified against the test CA): lines arrive in order", async () => {
+  it("TLS (verified against the test CA, with a client certificate): lines arrive in order", async () => {
     mark();
-    const target = sink(`tls://localhost:${rsyslog.tlsPort}?ca=${certs.ca.certFile}`);
+    const target = sink(`tls://localhost:${rsyslog.tlsPort}?ca=${certs.ca.certFile}&cert=${certs.client.certFile}&key=${certs.client.keyFile}`);
     for (let i = 0; i < 5_000; i++) target.push(event(i));
     const result = await target.flush(AbortSignal.timeout(60_000));
     assert.equal(result.complete, true, result.error);

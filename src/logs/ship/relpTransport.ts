@@ -51,7 +51,10 @@ export class RelpTransport implements Transport {
         const onData = (chunk: Buffer): void => {
           try {
             const [frame] = parser.push(chunk);
-            if (frame) (cleanup(), resolve(frame));
+            if (frame) {
+              cleanup();
+              resolve(frame);
+            }
           } catch (error) {
             cleanup();
             reject(error);

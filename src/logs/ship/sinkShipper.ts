@@ -10,7 +10,7 @@ import { sleep } from "../../time/longTimer.js";
 import type { Encoder, LogEvent } from "../logEvent.js";
 import { backoffDelay } from "./backoff.js";
 import { DiskSpool } from "./diskSpool.js";
-import { RecordQueue, type RecordBatch } from "./recordQueue.js";
+import { RecordQueue } from "./recordQueue.js";
 import { ShipError } from "./shipError.js";
 import type { SinkConfig } from "./sinkConfig.js";
 import type { Connection, Transport } from "./transport.js";

@@ -49,7 +49,6 @@ class UdpConnection implements Connection {
   readonly #events: ConnectionEvents;
   readonly #peer: string;
   #done = false;
-  #unconfirmed = 0;
   readonly #sent: (error: Error | null) => void;
 
   constructor(socket: Socket, events: ConnectionEvents, peer: string) {
@@ -63,7 +62,6 @@ class UdpConnection implements Connection {
         this.#lose(error);
         return;
       }
-      this.#unconfirmed--;
       this.#events.confirmed(1);
     };
     socket.on("error", (error) => this.#lose(error));
@@ -72,7 +70,6 @@ class UdpConnection implements Connection {
   send(records: readonly Buffer[]): void {
     for (const record of records) {
       if (this.#done) return;
-      this.#unconfirmed++;
       this.#socket.send(record, this.#sent);
     }
   }
