@@ -85,8 +85,8 @@ export class LogShipper {
     return { complete: sinks.every((s) => s.complete), dropped: sinks.reduce((sum, s) => sum + s.dropped, 0), sinks };
   }
 
-  /** Stops every sink at once (what is not delivered is not counted: use flush for an orderly end). */
-  close(): void {
-    for (const { shipper } of this.#sinks) shipper.close();
+  /** Stops every sink at once; what is not delivered is counted as dropped ("shutdown"). Returns how many lines. */
+  close(): number {
+    return this.#sinks.reduce((sum, { shipper }) => sum + shipper.close(), 0);
   }
 }

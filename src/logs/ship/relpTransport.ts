@@ -5,6 +5,7 @@
 import type { Socket } from "node:net";
 import type { HostResolver } from "./hostResolver.js";
 import { encodeRelpFrame, nextTxnr, RelpFrameParser, relpHeader, type RelpFrame } from "./relpFrame.js";
+import { timeoutSignal } from "../../time/longTimer.js";
 import { ShipError } from "./shipError.js";
 import { errorCode, openStream } from "./streamTransport.js";
 import type { Connection, ConnectionEvents, Transport } from "./transport.js";
@@ -39,7 +40,7 @@ export class RelpTransport implements Transport {
     const parser = new RelpFrameParser();
     try {
       const answer = await new Promise<RelpFrame>((resolve, reject) => {
-        const timeout = AbortSignal.any([signal, AbortSignal.timeout(this.#options.connectTimeoutMs)]);
+        const timeout = AbortSignal.any([signal, timeoutSignal(this.#options.connectTimeoutMs)]);
         const cleanup = (): void => {
           socket.off("data", onData);
           socket.off("error", reject);

@@ -111,8 +111,11 @@ export class SinkShipper {
 
   /** Takes one event (synchronously; never blocks, never throws). */
   push(event: LogEvent): void {
-    if (this.#closed) return;
     this.#counts.received++;
+    if (this.#closed) {
+      this.#dropped.shutdown++; // after flush or close: counted, never silently lost
+      return;
+    }
     let record: Buffer;
     try {
       record = this.#encoder(event);
@@ -125,8 +128,11 @@ export class SinkShipper {
 
   /** Takes one already encoded record (several sinks sharing an encoder encode once). `counted`: received already counted. */
   pushEncoded(record: Buffer, time = this.#now(), counted = false): void {
-    if (this.#closed) return;
     if (!counted) this.#counts.received++;
+    if (this.#closed) {
+      if (!counted) this.#dropped.shutdown++;
+      return;
+    }
     if (record.length > this.#transport.maxRecordBytes) {
       this.#drop("oversize", 1);
       return;
@@ -196,19 +202,21 @@ export class SinkShipper {
       this.close();
       return { sink: this.name, complete: true, dropped: 0 };
     } catch (error) {
-      this.#closed = true;
-      const dropped = this.#pendingLines();
-      this.#drop("shutdown", dropped);
+      const dropped = this.close();
       this.#pendingNotices.clear();
-      this.close();
       const message = error instanceof Error ? error.message : String(error);
       if (dropped > 0) this.#logger.log("warn", "log sink: lines not delivered by the flush deadline", { dropped, reason: "shutdown" });
       return { sink: this.name, complete: false, dropped, error: message };
     }
   }
 
-  /** Stops at once: closes the connection, deletes the spool (what was in it is not delivered), stops timers. */
-  close(): void {
+  /**
+   * Stops at once: closes the connection, deletes the spool, stops timers. Lines not yet shipped are counted as
+   * dropped ("shutdown"); returns how many.
+   */
+  close(): number {
+    const dropped = this.#pendingLines();
+    this.#drop("shutdown", dropped);
     this.#closed = true;
     this.#stop.abort();
     this.#connection?.destroy();
@@ -223,6 +231,7 @@ export class SinkShipper {
       // nothing more to do for files we cannot remove
     }
     this.#notify();
+    return dropped;
   }
 
   #pendingLines(): number {

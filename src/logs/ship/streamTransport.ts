@@ -7,6 +7,7 @@ import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import type { HostResolver } from "./hostResolver.js";
 import type { SinkTlsConfig } from "./sinkConfig.js";
+import { timeoutSignal } from "../../time/longTimer.js";
 import { ShipError } from "./shipError.js";
 import type { Connection, ConnectionEvents, Transport } from "./transport.js";
 
@@ -63,7 +64,7 @@ export async function openStream(options: StreamTransportOptions, peer: string, 
       throw new ShipError("SHIP_TLS_FILE_UNREADABLE", `${peer}: cannot read a TLS file (${errorCode(cause) ?? "error"}: ${(cause as { path?: string }).path ?? ""})`, { cause });
     }
   }
-  const timeout = AbortSignal.timeout(options.connectTimeoutMs);
+  const timeout = timeoutSignal(options.connectTimeoutMs);
   const both = AbortSignal.any([signal, timeout]);
   const socket: Socket = tls
     ? tlsConnect({
