@@ -20,7 +20,7 @@ export interface LogShipperOptions {
 }
 
 export interface ShipCounters {
-  readonly total: Omit<SinkCounters, "sink" | "connected" | "lastError" | "connects" | "connectFailures">;
+  readonly total: Omit<SinkCounters, "sink" | "connected" | "lastError" | "connects" | "connectFailures" | "spoolAvailable">;
   readonly sinks: readonly SinkCounters[];
 }
 

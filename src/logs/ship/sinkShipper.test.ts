@@ -161,6 +161,7 @@ describe("SinkShipper", () => {
     assert.equal(counters.received, 4_000);
     assert.equal(counters.pendingLines + counters.dropped.spool_unavailable, 4_000);
     assert.ok(counters.memoryBytes <= 2 * 64 * 1024, `memory ${counters.memoryBytes}`);
+    assert.equal(counters.spoolAvailable, false);
     assert.equal(log.filter((l) => l.includes("disk spool failed")).length, 1);
     assert.match(log.find((l) => l.includes("disk spool failed"))!, /ENOTDIR/);
     sink.close();

@@ -35,6 +35,8 @@ export interface SinkCounters {
   readonly pendingLines: number;
   readonly memoryBytes: number;
   readonly spoolBytes: number;
+  /** False once the spool failed (disk full, directory not writable) or when there is none: memory only. */
+  readonly spoolAvailable: boolean;
   /** Age of the oldest line not yet shipped (0 when none). */
   readonly lagMs: number;
   readonly connects: number;
@@ -166,6 +168,7 @@ export class SinkShipper {
       pendingLines: this.#pendingLines(),
       memoryBytes: this.#memory.bytes + this.#tail.bytes + this.#inflight.bytes,
       spoolBytes: this.#spool?.diskBytes ?? 0,
+      spoolAvailable: this.#spool !== undefined && !this.#spoolFailed,
       lagMs: oldest === undefined ? 0 : Math.max(0, this.#now() - oldest),
       ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
     };
