@@ -52,7 +52,7 @@ export interface SinkConfig {
   readonly port?: number;
   /** File sink: an absolute path. */
   readonly path?: string;
-  /** Verified TLS for `tls` (and `relp` when a TLS option is given: RELP over TLS is not built, so refused). */
+  /** Verified TLS for `tls` (RELP over TLS is not built: TLS options on any other protocol are refused). */
   readonly tls?: SinkTlsConfig;
   /** Memory queue bound in bytes of encoded records. */
   readonly memoryBytes: number;
