@@ -80,9 +80,18 @@ export async function startRsyslog(options: RsyslogOptions = {}): Promise<TestRs
   const dir = mkdtempSync(join(tmpdir(), "berth-rsyslog-"));
   mkdirSync(join(dir, "work"));
   const outFile = join(dir, "out.log");
-  const tcpPort = await freePort();
-  const tlsPort = options.tls ? await freePort() : undefined;
-  const relpPort = options.relp ? await freePort() : undefined;
+  // Distinct ports: two calls of freePort can return the same one (then one input cannot bind, and a RELP client
+  // would talk to imtcp).
+  const taken = new Set<number>();
+  const distinctPort = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePort();
+      if (!taken.has(port)) return taken.add(port), port;
+    }
+  };
+  const tcpPort = await distinctPort();
+  const tlsPort = options.tls ? await distinctPort() : undefined;
+  const relpPort = options.relp ? await distinctPort() : undefined;
   const configFile = join(dir, "rsyslog.conf");
   writeFileSync(configFile, config(dir, outFile, tcpPort, tlsPort, relpPort, options));
   const pidFile = join(dir, "rsyslogd.pid");
@@ -110,6 +119,7 @@ export async function startRsyslog(options: RsyslogOptions = {}): Promise<TestRs
   const start = async (): Promise<void> => {
     if (!exited) throw new Error("rsyslogd is already running");
     rmSync(pidFile, { force: true });
+    const logBefore = existsSync(logFile) ? readFileSync(logFile, "utf8").length : 0;
     const out = openSync(logFile, "a");
     try {
       child = spawn(RSYSLOGD_BIN, ["-n", "-f", configFile, "-i", pidFile], { stdio: ["ignore", out, out], detached: true });
@@ -118,7 +128,17 @@ export async function startRsyslog(options: RsyslogOptions = {}): Promise<TestRs
     }
     exited = false;
     const current = child;
-    gone = new Promise<void>((resolve) => current.once("exit", () => ((exited = true), resolve())));
+    // rsyslogd runs in its own process group: should this test process die without its after hooks (a test
+    // runner's timeout), take the daemon along.
+    const killOnExit = (): void => {
+      try {
+        if (current.pid !== undefined) process.kill(-current.pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    };
+    process.once("exit", killOnExit);
+    gone = new Promise<void>((resolve) => current.once("exit", () => ((exited = true), process.off("exit", killOnExit), resolve())));
     current.once("error", () => undefined);
     const ports = [tcpPort, tlsPort, relpPort].filter((p): p is number => p !== undefined);
     try {
@@ -130,6 +150,9 @@ export async function startRsyslog(options: RsyslogOptions = {}): Promise<TestRs
         },
         { what: "rsyslogd's inputs to accept connections", timeoutMs: 20_000 },
       );
+      // An input that could not bind its port (taken meanwhile) shows only in rsyslogd's output.
+      const output = readFileSync(logFile, "utf8").slice(logBefore);
+      if (/could not activate|error while binding|Could not create tcp listener/i.test(output)) throw new Error(`rsyslogd could not open an input: ${output}`);
     } catch (error) {
       await stop("SIGKILL");
       throw error;
