@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 # conformance tests; libprotobuf-dev for google/protobuf imports; python3 serves the demo app; haproxy (started by
 # the tests themselves, on 127.0.0.1) for the load-balancer hook, nginx and varnish for the example hooks'
 # tests (their system services are never used); openssl makes the tests' certificates; wrk is the load of the
-# rolling-restart test and of bench:rolling.
-packages=(golang-go golang-github-mesos-mesos-go-dev libprotobuf-dev python3 procps haproxy openssl nginx varnish wrk)
+# rolling-restart test and of bench:rolling; rsyslog (with RELP and TLS) is the real receiver of the log pipeline.
+packages=(golang-go golang-github-mesos-mesos-go-dev libprotobuf-dev python3 procps haproxy openssl nginx varnish wrk rsyslog rsyslog-relp rsyslog-gnutls)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
