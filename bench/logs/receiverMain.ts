@@ -18,6 +18,8 @@ export interface ReceiverStats extends SeqCounts {
   /** Connections accepted so far; open now. */
   readonly connections: number;
   readonly open: number;
+  /** performance.now() of this process at each accepted connection (the first 100). */
+  readonly acceptedAt: readonly number[];
   /** performance.now() of this process at the first and the last byte received (undefined: none yet). */
   readonly firstAt: number | undefined;
   readonly lastAt: number | undefined;
@@ -33,6 +35,7 @@ const counter = new SeqCounter();
 const sockets = new Map<Socket, LineFeed>();
 let server: Server | undefined;
 let connections = 0;
+const acceptedAt: number[] = [];
 let firstAt: number | undefined;
 let lastAt: number | undefined;
 let awaiting: { id: number; distinct: number }[] = [];
@@ -43,6 +46,7 @@ function stats(total?: number): ReceiverStats {
     ...(total !== undefined ? { missing: counter.missing(total) } : {}),
     connections,
     open: sockets.size,
+    acceptedAt: [...acceptedAt],
     firstAt,
     lastAt,
     now: performance.now(),
@@ -64,6 +68,7 @@ function checkAwaiting(): void {
 
 function accept(socket: Socket): void {
   connections++;
+  if (acceptedAt.length < 100) acceptedAt.push(performance.now());
   const feed = counter.stream();
   sockets.set(socket, feed);
   socket.on("data", (chunk: Buffer) => {
