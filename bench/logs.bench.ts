@@ -52,14 +52,6 @@ const WAIT_MS = 180_000;
 const BENCHMARKS_MD = join(repoRoot, "BENCHMARKS.md");
 const MB = 1e6;
 
-interface Delivery {
-  /** Lines the generator wrote. */
-  readonly written: number;
-  readonly received: ReceiverStats | SeqCounts;
-  /** Written lines whose number never arrived. */
-  readonly lost: number;
-}
-
 interface ThroughputSample {
   readonly linesPerS: number;
   /** Bytes at the receiver per second (the records as encoded). */
