@@ -18,7 +18,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { LocalAgent } from "../src/agent/index.js";
-import { BERTH_EXECUTOR, TAG_VARIABLE, taggedProcesses } from "../test/helpers/berthHarness.js";
+import { BERTH_EXECUTOR, BERTH_MAIN, TAG_VARIABLE, taggedProcesses } from "../test/helpers/berthHarness.js";
 import { RSYSLOGD_BIN, startRsyslog } from "../test/helpers/rsyslog.js";
 import { repoRoot } from "../test/helpers/fixtures.js";
 import { describeMachine, fmt, markdownTable, summarize, writeSection, type Summary } from "./benchTable.js";
@@ -51,6 +51,13 @@ const SAMPLE_MS = 100;
 const WAIT_MS = 180_000;
 const BENCHMARKS_MD = join(repoRoot, "BENCHMARKS.md");
 const MB = 1e6;
+/**
+ * A lever, measured in the throughput rounds: the same executor code on the same node, without the launcher's
+ * `--max-opt=1` (bin/berth-executor; it keeps V8's optimizing compilers off to save memory). No token to hand over
+ * here (the bench's agent does not authenticate executors), so the launcher's only other job is not needed.
+ */
+const LEVER_ARGV = [process.execPath, "--max-semi-space-size=1", BERTH_MAIN, "executor"];
+const LEVERS = process.env.BENCH_LEVERS !== "0";
 
 interface ThroughputSample {
   readonly linesPerS: number;
@@ -104,8 +111,8 @@ interface OutageResult {
 }
 
 class LogBench {
-  readonly throughput = { ours: [] as ThroughputSample[], plain: [] as ThroughputSample[], alone: [] as GeneratorStats[] };
-  steady: { ours?: SteadyResult; plain?: SteadyResult } = {};
+  readonly throughput = { ours: [] as ThroughputSample[], lever: [] as ThroughputSample[], plain: [] as ThroughputSample[], alone: [] as GeneratorStats[] };
+  steady: { ours?: SteadyResult; plain?: SteadyResult; sandboxOnly?: SteadyResult } = {};
   readonly outages: OutageResult[] = [];
   readonly notes: string[] = [];
   sampleRecord: string | undefined;
@@ -142,14 +149,15 @@ class LogBench {
     }
   }
 
-  async oursThroughput(): Promise<void> {
+  /** `lever`: the executor started without the launcher's node flags (see LEVER_ARGV). */
+  async oursThroughput(lever = false): Promise<void> {
     const receiver = await BenchReceiver.start();
     try {
-      const run = await this.#executorRun(`tcp://127.0.0.1:${receiver.port}`, LINES, 0);
+      const run = await this.#executorRun(`tcp://127.0.0.1:${receiver.port}`, LINES, 0, undefined, false, lever ? LEVER_ARGV : [BERTH_EXECUTOR]);
       const stats = await receiver.stats(LINES);
       this.sampleRecord ??= stats.sample;
       const peak = Math.max(...run.sampler.samples.map((s) => s.hwmMb));
-      this.throughput.ours.push({ ...throughputOf(stats, run.generator, LINES), cpuUsPerLine: (run.cpuMs * 1000) / LINES, rssPeakMb: peak, state: run.final.state });
+      this.throughput[lever ? "lever" : "ours"].push({ ...throughputOf(stats, run.generator, LINES), cpuUsPerLine: (run.cpuMs * 1000) / LINES, rssPeakMb: peak, state: run.final.state });
     } finally {
       await receiver.close();
     }
@@ -169,18 +177,20 @@ class LogBench {
     }
   }
 
-  async oursSteady(): Promise<void> {
+  /** `sandboxOnly`: no sink (BERTH_LOG_SINKS empty): the executor only copies the bytes to the sandbox files. */
+  async oursSteady(sandboxOnly = false): Promise<void> {
     const receiver = await BenchReceiver.start();
     try {
       const lines = RATE * STEADY_S;
       let cpu: { cpuPct: number; cpuPctPerSecond: number[] } | undefined;
-      const run = await this.#executorRun(`tcp://127.0.0.1:${receiver.port}`, lines, RATE, async ({ executor }) => {
+      const run = await this.#executorRun(sandboxOnly ? "" : `tcp://127.0.0.1:${receiver.port}`, lines, RATE, async ({ executor }) => {
         cpu = await cpuOver(executor.pid as number, this.#signal);
       });
-      const stats = await receiver.stats(lines);
       if (!cpu) throw new Error("no CPU window");
       const rss = summarize(run.sampler.samples.map((s) => s.rssMb)).median;
-      this.steady.ours = { ...cpu, lost: stats.missing ?? lines, rssMb: rss, state: run.final.state };
+      // Without a sink, "lost" is what is missing from the sandbox's stdout files.
+      const lost = sandboxOnly ? lines - sandboxStreamLines(run.executor.sandbox, "stdout").lines : ((await receiver.stats(lines)).missing ?? lines);
+      this.steady[sandboxOnly ? "sandboxOnly" : "ours"] = { ...cpu, lost, rssMb: rss, state: run.final.state };
     } finally {
       await receiver.close();
     }
@@ -240,11 +250,18 @@ class LogBench {
     }
   }
 
-  #executorRun(sinks: string, lines: number, rate: number, during?: Parameters<typeof runExecutorTask>[0]["during"], sampleSpool = false): Promise<ExecutorTaskResult> {
+  #executorRun(
+    sinks: string,
+    lines: number,
+    rate: number,
+    during?: Parameters<typeof runExecutorTask>[0]["during"],
+    sampleSpool = false,
+    argv: readonly string[] = [BERTH_EXECUTOR],
+  ): Promise<ExecutorTaskResult> {
     return runExecutorTask({
       agent: this.#agent,
-      argv: [BERTH_EXECUTOR],
-      env: { BERTH_LOG_SINKS: sinks },
+      argv,
+      env: sinks === "" ? {} : { BERTH_LOG_SINKS: sinks },
       taskId: this.#name("task"),
       lines,
       rate,
@@ -357,6 +374,18 @@ function report(bench: LogBench, machine: string, load: { start: number[]; end: 
       row("**berth**: the task's own time to write them all (s)", summarize(ours.map((s) => s.writerS)), 2, `${x(summarize(ours.map((s) => s.writerS)).median, summarize(plain.map((s) => s.writerS)).median)} into the plain pipe`),
       row("**berth**: executor CPU per line (µs, TASK_RUNNING → terminal status)", summarize(ours.map((s) => s.cpuUsPerLine ?? NaN)), 2, ""),
       row("**berth**: executor peak RSS (VmHWM, MiB)", summarize(ours.map((s) => s.rssPeakMb ?? NaN)), 1, ""),
+      ...(bench.throughput.lever.length > 0
+        ? [
+          row(
+            "lever: the same executor without the launcher's `--max-opt=1` (lines/s)",
+            summarize(bench.throughput.lever.map((s) => s.linesPerS)),
+            0,
+            `${x(summarize(bench.throughput.lever.map((s) => s.linesPerS)).median, plainRate.median)} plain pipe, ${x(summarize(bench.throughput.lever.map((s) => s.linesPerS)).median, oursRate.median)} berth`,
+          ),
+          row("lever: its CPU per line (µs)", summarize(bench.throughput.lever.map((s) => s.cpuUsPerLine ?? NaN)), 2, ""),
+          row("lever: its peak RSS (VmHWM, MiB)", summarize(bench.throughput.lever.map((s) => s.rssPeakMb ?? NaN)), 1, ""),
+        ]
+        : []),
       row("baseline: generator → FIFO → node forwarder → same TCP receiver (lines/s)", plainRate, 0, ""),
       row("baseline: the same in MB/s", plainMB, 1, ""),
       row("baseline: the writer's time into the plain pipe (s)", summarize(plain.map((s) => s.writerS)), 2, ""),
@@ -364,15 +393,23 @@ function report(bench: LogBench, machine: string, load: { start: number[]; end: 
     ],
     ["left", "right", "right", "right", "right", "left"],
   );
-  const lostThroughput = ours.reduce((a, s) => a + s.lost, 0);
+  const lostThroughput = [...ours, ...bench.throughput.lever].reduce((a, s) => a + s.lost, 0);
   const plainLost = plain.reduce((a, s) => a + s.lost, 0);
 
   const so = bench.steady.ours;
   const sp = bench.steady.plain;
+  const ss = bench.steady.sandboxOnly;
   const steadyTable = markdownTable(
     [`steady ${num(RATE)} lines/s, CPU over ${CPU_WINDOW_S} s`, "CPU % of one core", "max of 1 s", "lines lost", "RSS (MiB, median)"],
     [
       ["**berth** executor (utime+stime of its process)", so ? fmt(so.cpuPct) : "—", so ? fmt(Math.max(...so.cpuPctPerSecond)) : "—", so ? String(so.lost) : "—", so?.rssMb !== undefined ? fmt(so.rssMb) : "—"],
+      [
+        "baseline: the same executor without a sink (sandbox files only; lost = missing there)",
+        ss ? fmt(ss.cpuPct) : "—",
+        ss ? fmt(Math.max(...ss.cpuPctPerSecond)) : "—",
+        ss ? String(ss.lost) : "—",
+        ss?.rssMb !== undefined ? fmt(ss.rssMb) : "—",
+      ],
       ["baseline: node forwarder of the plain pipe", sp ? fmt(sp.cpuPct) : "—", sp ? fmt(Math.max(...sp.cpuPctPerSecond)) : "—", sp ? String(sp.lost) : "—", "—"],
     ],
     ["left", "right", "right", "right", "right"],
@@ -425,12 +462,15 @@ ${table}
 - **throughput**: ${RUNS} rounds, each: the generator alone into /dev/null, the plain pipe, the executor. Rate = distinct
   lines received / (first → last byte at the receiver, a separate Node process reading the TCP connection as fast
   as it can). MB/s of the task's bytes = lines/s × 200 B. raw_ratio = berth's median / the plain pipe's median.
+  Lever: the same executor code started as \`node --max-semi-space-size=1 dist/src/cli/main.js executor\`, without
+  the launcher's \`--max-opt=1\` (which keeps V8's optimizing compilers off to save memory; BENCHMARKS "Executor").
   Lines not delivered in the throughput runs: berth ${lostThroughput}, plain pipe ${plainLost}.
   The executor's records are larger than the task's lines (the envelope and the task's fields), e.g.:
   \`${(bench.sampleRecord ?? "").replaceAll("`", "'").slice(0, 600)}\`
 - **CPU**: the generator paced at ${num(RATE)} lines/s (every 10 ms what is due) for ${STEADY_S} s; the executor's utime+stime
   from /proc/<pid>/stat over ${CPU_WINDOW_S} s starting ${CPU_SETTLE_S} s after TASK_RUNNING (all its threads, not the task's
-  CPU). Baseline: the plain pipe's forwarder at the same rate.
+  CPU). Baselines: the same executor without a sink (it only copies the task's bytes to the sandbox files), and the
+  plain pipe's forwarder at the same rate.
 - **outage**: the same paced generator for ${OUTAGE_TOTAL_S} s; ${OUTAGE_AT_S} s after TASK_RUNNING the receiver stops (TCP:
   listener closed and connections destroyed at once, as when the receiver dies: what it had not read is gone;
   rsyslogd: SIGTERM, its orderly shutdown), ${OUTAGE_S} s later it listens again on the same port. RSS = VmRSS sampled every
@@ -475,10 +515,12 @@ async function main(): Promise<void> {
       await bench.generatorAlone();
       await bench.plainThroughput();
       await bench.oursThroughput();
+      if (LEVERS) await bench.oursThroughput(true);
     }
-    step(`steady ${RATE} lines/s: plain pipe, then berth`);
+    step(`steady ${RATE} lines/s: plain pipe, berth, berth without a sink`);
     await bench.plainSteady();
     await bench.oursSteady();
+    await bench.oursSteady(true);
     step("outage: tcp");
     await bench.tcpOutage();
     if (existsSync(RSYSLOGD_BIN)) {
