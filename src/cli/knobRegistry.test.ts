@@ -172,10 +172,10 @@ describe("knob registry", () => {
     assert.deepEqual([...INTEGRATION_CREDENTIALS].sort(), ["CONSUL_HTTP_TOKEN", "VAULT_TOKEN"]);
   });
 
-  it("every label has a unique key; patterns name the part a task chooses as <…>", () => {
+  it("every label has a unique key; patterns name the part a task chooses as <…>; the predecessor's names kept as they were", () => {
     const keys = LABEL_KNOBS.map(([key]) => key);
     assert.equal(new Set(keys).size, keys.length);
-    for (const key of keys) assert.match(key, /^(berth\.[a-z0-9.<>_A-Z-]+|consul|validate-certificate)$/);
+    for (const key of keys) assert.match(key, /^(berth\.[a-z0-9.<>_A-Z-]+|consul|validate-certificate|log-scraping|log-scraping-all|scId)$/);
   });
 });
 

@@ -15,6 +15,7 @@ import { SECRETS_LABEL_KNOBS } from "../mesos/secretsLabelKnobs.js";
 import { SETTINGS_FILE_KNOBS } from "../mesos/settingsFileKnobs.js";
 import { VAULT_LABEL_KNOBS } from "../mesos/vaultLabelKnobs.js";
 import { METRICS_ENV } from "../metrics/metricsKnobs.js";
+import { LOG_ENV, LOG_LABEL_KNOBS } from "../logs/logKnobs.js";
 import { RUN_CONFIG_KNOBS } from "../run/runConfigKnobs.js";
 
 /** The declarations as one list; a name declared twice is a mistake in the declarations, thrown at once. */
@@ -42,6 +43,7 @@ export const ENV_KNOBS: readonly (readonly [string, EnvKnob])[] = collectKnobs<E
   CONSUL_ENV as EnvKnobs,
   SECRETS_ENV as EnvKnobs,
   METRICS_ENV as EnvKnobs,
+  LOG_ENV as EnvKnobs,
 );
 
 /** The metrics' variables, also listed in their own README section. */
@@ -54,6 +56,7 @@ export const LABEL_KNOBS: readonly (readonly [string, LabelKnob])[] = collectKno
   CONSUL_LABEL_KNOBS as LabelKnobs,
   SECRETS_LABEL_KNOBS as LabelKnobs,
   VAULT_LABEL_KNOBS as LabelKnobs,
+  LOG_LABEL_KNOBS as LabelKnobs,
   prefixed("berth.hook.<name>.", BERTH_HOOK_LABEL_KNOBS),
 );
 

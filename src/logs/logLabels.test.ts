@@ -10,7 +10,7 @@ const read = (labels: Record<string, string>): { settings: ReturnType<typeof rea
 
 describe("readLogLabels", () => {
   it("the predecessor's labels keep their meaning", () => {
-    assert.deepEqual(read({}).settings, { ship: false, structuredOnly: false, scId: undefined, extraFields: {}, dropKeys: [], multiline: undefined, maxLineBytes: undefined });
+    assert.deepEqual(read({}).settings, { ship: false, structuredOnly: false, scId: undefined, extraFields: {}, dropKeys: [], multiline: undefined, maxLineBytes: undefined, sinks: undefined });
     const { settings, problems } = read({ "log-scraping": "logstash", scId: "42" });
     assert.deepEqual(problems, []);
     assert.deepEqual([settings.ship, settings.structuredOnly, settings.scId], [true, true, "42"]);
@@ -66,5 +66,14 @@ describe("readLogSettings", () => {
     assert.deepEqual(problems, []);
     readLogSettings({ BERTH_SANDBOX_LOG_KEEP: "-1" }, problems);
     assert.deepEqual(problems, ['BERTH_SANDBOX_LOG_KEEP: expected an integer from 0 to 1000, got "-1"']);
+  });
+});
+
+describe("readLogLabels: unknown berth.log.* labels", () => {
+  it("a misspelt berth.log label is a problem naming it and the known ones", () => {
+    const problems: string[] = [];
+    readLogLabels(new Map([["berth.log.multiline.maxlines", "5"]]), problems);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^label berth\.log\.multiline\.maxlines is not a Berth log label \(known: .*berth\.log\.multiline\.max-lines/);
   });
 });

@@ -2,20 +2,7 @@
 // the labels as a map). Every problem names its label or variable; nothing from a label is ever interpolated into a
 // shell line, and a task-supplied pattern is matched only against a line's first MATCHED_PREFIX characters.
 import { MATCHED_PREFIX, STACK_TRACE_CONTINUATION, type LineJoinerOptions } from "./lineJoiner.js";
-import { DEFAULT_MAX_LINE_BYTES } from "./lineAssembler.js";
-import { DEFAULT_SANDBOX_KEEP, DEFAULT_SANDBOX_MAX_BYTES } from "./sandboxFile.js";
-
-/** Every task label this reads, with what it means (for the README and berthLabels.ts' list of known labels). */
-export const LOG_LABELS = {
-  "log-scraping": "the predecessor's label: `logstash` (or `true`) ships the task's JSON and logfmt lines to the agent's log sinks",
-  "log-scraping-all": "the predecessor's label: any value ships plain text lines too (without it they go only to the sandbox files)",
-  scId: "the predecessor's label: added to every line as `scid` (a number when it is an integer)",
-  "berth.log.field.<name>": "an extra field `<name>` with this value on every line (name: letters, digits, `_.@-`, at most 64)",
-  "berth.log.drop": "comma-separated keys left out of every line (its own fields and the metadata)",
-  "berth.log.multiline": "`stacktrace` (lines starting with a space or tab, or `Caused by:`, continue the line before) or a regular expression (at most 256 characters) matched against the start of each line",
-  "berth.log.multiline.max-lines": "most lines joined into one record (default 500)",
-  "berth.log.max-line-bytes": "longest line, 1024 to 1048576 bytes (default BERTH_LOG_MAX_LINE_BYTES, 65536); longer lines are cut and marked truncated",
-} as const;
+import { LOG_ENV, LOG_LABEL_KNOBS } from "./logKnobs.js";
 
 /** Field names a label cannot set (the metadata's and the encoders' envelope keys). */
 export const RESERVED_FIELD_NAMES: readonly string[] = [
@@ -36,6 +23,8 @@ export interface LogLabelSettings {
   readonly dropKeys: readonly string[];
   readonly multiline: LineJoinerOptions | undefined;
   readonly maxLineBytes: number | undefined;
+  /** The task's own sinks (label berth.log.sinks), as written; checked against the agent's settings. */
+  readonly sinks: string | undefined;
 }
 
 /** The log labels of a task (`labels`: every label of the task, key → value); problems are appended. */
@@ -44,6 +33,11 @@ export function readLogLabels(labels: ReadonlyMap<string, string>, problems: str
   const ship = scraping !== undefined && scraping !== "" && scraping !== "false";
   if (ship && scraping !== "logstash" && scraping !== "true") problems.push(`label log-scraping: expected logstash or true, got ${JSON.stringify(scraping)}`);
   const extraFields: Record<string, string> = {};
+  for (const key of labels.keys()) {
+    if (key.startsWith("berth.log.") && !key.startsWith(FIELD_PREFIX) && !(key in LOG_LABEL_KNOBS)) {
+      problems.push(`label ${key} is not a Berth log label (known: ${Object.keys(LOG_LABEL_KNOBS).filter((k) => k.startsWith("berth.")).join(", ")})`);
+    }
+  }
   for (const [key, value] of labels) {
     if (!key.startsWith(FIELD_PREFIX)) continue;
     const name = key.slice(FIELD_PREFIX.length);
@@ -65,7 +59,8 @@ export function readLogLabels(labels: ReadonlyMap<string, string>, problems: str
   }
   const maxText = labels.get("berth.log.max-line-bytes");
   const maxLineBytes = maxText === undefined ? undefined : integer("label berth.log.max-line-bytes", maxText, 1024, 1024 * 1024, problems);
-  return { ship, structuredOnly: ship && !labels.has("log-scraping-all"), scId: labels.get("scId"), extraFields, dropKeys, multiline, maxLineBytes };
+  const sinks = labels.get("berth.log.sinks");
+  return { ship, structuredOnly: ship && !labels.has("log-scraping-all"), scId: labels.get("scId"), extraFields, dropKeys, multiline, maxLineBytes, sinks };
 }
 
 function compile(source: string, problems: string[]): RegExp | undefined {
@@ -90,14 +85,7 @@ function integer(what: string, text: string, min: number, max: number, problems:
   return value;
 }
 
-/** Agent-wide settings (the executor's environment, or BERTH_CONFIG's settings). */
-export const LOG_SETTINGS = {
-  BERTH_LOG_MAX_LINE_BYTES: "longest line for every task, 1024 to 1048576 (default 65536); the label berth.log.max-line-bytes overrides it",
-  BERTH_LOG_DROP_KEYS: "comma-separated keys left out of every task's lines (the predecessor's ALLEGRO_EXECUTOR_SERVICELOG_IGNORE_KEYS), added to berth.log.drop",
-  BERTH_SANDBOX_LOG_MAX_BYTES: "rotate the sandbox's stdout/stderr at this size (default 10485760, Mesos' 10 MB; 0: never)",
-  BERTH_SANDBOX_LOG_KEEP: "rotated files kept, stdout.1 … stdout.N (default 9)",
-} as const;
-
+/** Agent-wide settings (the executor's environment), declared in logKnobs.ts. */
 export interface LogSettings {
   readonly maxLineBytes: number;
   readonly dropKeys: readonly string[];
@@ -106,15 +94,16 @@ export interface LogSettings {
 }
 
 export function readLogSettings(env: Readonly<Record<string, string | undefined>>, problems: string[]): LogSettings {
-  const read = (name: keyof typeof LOG_SETTINGS, fallback: number, min: number, max: number): number => {
+  const read = (name: "BERTH_LOG_MAX_LINE_BYTES" | "BERTH_SANDBOX_LOG_MAX_BYTES" | "BERTH_SANDBOX_LOG_KEEP", min: number, max: number): number => {
+    const fallback = LOG_ENV[name].default;
     const text = env[name];
     if (text === undefined || text === "") return fallback;
     return integer(name, text, min, max, problems) ?? fallback;
   };
   return {
-    maxLineBytes: read("BERTH_LOG_MAX_LINE_BYTES", DEFAULT_MAX_LINE_BYTES, 1024, 1024 * 1024),
+    maxLineBytes: read("BERTH_LOG_MAX_LINE_BYTES", 1024, 1024 * 1024),
     dropKeys: (env.BERTH_LOG_DROP_KEYS ?? "").split(",").map((key) => key.trim()).filter((key) => key !== ""),
-    sandboxMaxBytes: read("BERTH_SANDBOX_LOG_MAX_BYTES", DEFAULT_SANDBOX_MAX_BYTES, 0, 2 ** 40),
-    sandboxKeep: read("BERTH_SANDBOX_LOG_KEEP", DEFAULT_SANDBOX_KEEP, 0, 1000),
+    sandboxMaxBytes: read("BERTH_SANDBOX_LOG_MAX_BYTES", 0, 2 ** 40),
+    sandboxKeep: read("BERTH_SANDBOX_LOG_KEEP", 0, 1000),
   };
 }

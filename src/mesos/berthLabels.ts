@@ -20,7 +20,7 @@ type NumberLabel = { [K in BerthLabel]: (typeof BERTH_LABEL_KNOBS)[K] extends { 
 
 export const LABEL_PREFIX = "berth.";
 /** Prefixes of the labels each integration reads itself (every key under them is checked there). */
-const INTEGRATION_PREFIXES = ["berth.haproxy.", VAULT_LABEL_PREFIX] as const;
+const INTEGRATION_PREFIXES = ["berth.haproxy.", "berth.log.", VAULT_LABEL_PREFIX] as const;
 /** Single labels an integration reads itself (secretsLabels.ts). */
 const INTEGRATION_LABELS: readonly string[] = Object.keys(SECRETS_LABEL_KNOBS).filter((key) => key.startsWith(LABEL_PREFIX));
 

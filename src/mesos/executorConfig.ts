@@ -1,5 +1,6 @@
 // The executor's configuration, read only from the environment the Mesos agent gives every executor
 // (src/slave/slave.cpp executorEnvironment) plus Berth's own BERTH_* variables. Every problem names its variable.
+import { readTaskLogSettings, type TaskLogSettings } from "../logs/logSettings.js";
 import { BerthError } from "../berthError.js";
 import type { Encoding } from "./codec.js";
 import { parseDuration } from "../time/duration.js";
@@ -51,6 +52,8 @@ export interface ExecutorConfig {
   integrations: IntegrationSettings;
   /** The least level of the executor's diagnostics (BERTH_LOG_LEVEL). */
   logLevel: LogLevel;
+  /** The log pipeline: sinks, sandbox file rotation, line limits. */
+  logs: TaskLogSettings;
 }
 
 /** Variables that belong to the executor alone and are removed from every task's environment. */
@@ -134,6 +137,7 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
 
   const integrations = readIntegrationSettings(env, problems);
   const logLevel = readLogLevel(env, problems);
+  const logs = readTaskLogSettings(env, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -155,5 +159,6 @@ export function readExecutorConfig(env: Env): ExecutorConfig {
     advertiseAddress,
     integrations,
     logLevel,
+    logs,
   };
 }

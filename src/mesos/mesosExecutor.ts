@@ -9,6 +9,12 @@ import type { CheckStatus } from "../core/health/index.js";
 import { outcomeLogLevel } from "../core/outcomeLogLevel.js";
 import { TaskLifecycle, type LifecycleOutcome } from "../core/taskLifecycle.js";
 import type { Logger } from "../logger.js";
+import { join } from "node:path";
+import type { LogLabelSettings } from "../logs/logLabels.js";
+import { SandboxFile } from "../logs/sandboxFile.js";
+import { taskLogMetadata } from "../logs/taskLogMetadata.js";
+import { spoolRootOf, TaskLogs } from "../logs/taskLogs.js";
+import type { Hook } from "../core/hook.js";
 import { noMetrics, type TaskMetrics } from "../metrics/taskMetrics.js";
 import { setLongTimeout, sleep, type LongTimer } from "../time/longTimer.js";
 import { AgentConnection, type Subscription } from "./agentConnection.js";
@@ -99,6 +105,7 @@ export class MesosExecutor {
   readonly #log: Logger;
   readonly #random: () => number;
   readonly #metrics: TaskMetrics;
+  #sandboxFiles: { readonly stdout: SandboxFile; readonly stderr: SandboxFile } | undefined;
   readonly #connection: AgentConnection;
   /** Tasks until their terminal update is acknowledged; then only their ids stay, in #finishedTasks. */
   readonly #tasks = new Map<string, TaskEntry>();
@@ -328,6 +335,7 @@ export class MesosExecutor {
         defaultKillGracePeriodMs: this.#config.defaultKillGracePeriodMs,
         integrations: this.#config.integrations,
         advertiseAddress: this.#config.advertiseAddress,
+        logSettings: this.#config.logs,
       }),
     }));
     const invalid = launches.filter((l) => !l.result.ok).map((l) => l.entry.info.task_id.value);
@@ -347,10 +355,14 @@ export class MesosExecutor {
     const log = this.#log.child({ task: entry.info.task_id.value });
     // TASK_STARTING first, so that the task's start time is right (MESOS-6790).
     this.#update(entry, "TASK_STARTING", { message: "Berth is starting the task" });
+    const logs = this.#taskLogs(entry.info.task_id.value, result, log);
+    this.#metrics.addCounters(`logs:${entry.info.task_id.value}`, () => logs.counters());
     const lifecycle = new TaskLifecycle(result.spec, {
       logger: this.#log,
       checks: result.checks,
-      hooks: result.hooks,
+      // Last: the task's lines are delivered once every other hook is done, before the terminal status.
+      hooks: [...result.hooks, logsFlushHook(logs, this.#config.logs.flushTimeoutMs)],
+      runner: { stdout: "pipe", stderr: "pipe", onStreams: (stdout, stderr) => logs.attach(stdout, stderr) },
       drainMs: result.drainMs,
       ...(result.maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs: result.maxCompletionTimeMs } : {}),
       events: {
@@ -372,7 +384,10 @@ export class MesosExecutor {
           entry.checkStatus = checkStatusInfo(status);
           this.#update(entry, entry.lastState ?? "TASK_RUNNING", { reason: "REASON_TASK_CHECK_STATUS_UPDATED" });
         },
-        onHookOutput: (hook, phase, line) => log.log("info", line, { hook, phase }),
+        onHookOutput: (hook, phase, line) => {
+          log.log("info", line, { hook, phase });
+          logs.hookLine(hook, line);
+        },
         onHookDone: (hook, phase, durationMs, failure) => this.#metrics.hookDone(hook, phase, durationMs, failure === undefined),
         onProbeResult: (check, ok) => this.#metrics.probeResult(check, ok),
       },
@@ -392,6 +407,41 @@ export class MesosExecutor {
       },
     );
     lifecycle.start();
+  }
+
+  /** The task's output pipeline; the sandbox files are the executor's, made at the first task. */
+  #taskLogs(taskId: string, launch: TaskLaunch, log: Logger): TaskLogs {
+    const settings = this.#config.logs;
+    this.#sandboxFiles ??= {
+      // The executor's own stdout/stderr are the sandbox files under the agent's default logger: written through
+      // them, rotated only when they are the files themselves (sandboxFile.ts).
+      stdout: new SandboxFile({ path: join(this.#config.directory, "stdout"), fd: 1, maxBytes: settings.sandboxMaxBytes, keep: settings.sandboxKeep, logger: this.#log }),
+      stderr: new SandboxFile({ path: join(this.#config.directory, "stderr"), fd: 2, maxBytes: settings.sandboxMaxBytes, keep: settings.sandboxKeep, logger: this.#log }),
+    };
+    const plan = launch.logs ?? { labels: undefined, sinks: [], structuredOnly: false };
+    const dropKeys = [...settings.dropKeys, ...(plan.labels?.dropKeys ?? [])];
+    return new TaskLogs({
+      metadata: taskLogMetadata(
+        {
+          taskId,
+          executorId: this.#config.executorId,
+          frameworkId: this.#config.frameworkId,
+          ...(plan.labels?.scId !== undefined ? { scId: plan.labels.scId } : {}),
+          extraFields: plan.labels?.extraFields ?? {},
+          dropKeys,
+        },
+        this.#env,
+      ),
+      labels: plan.labels ?? NO_LOG_LABELS,
+      maxLineBytes: settings.maxLineBytes,
+      dropKeys: settings.dropKeys,
+      sinks: plan.sinks,
+      structuredOnly: plan.structuredOnly,
+      stdoutFile: this.#sandboxFiles.stdout,
+      stderrFile: this.#sandboxFiles.stderr,
+      spoolRoot: spoolRootOf(this.#config.directory, taskId),
+      logger: log,
+    });
   }
 
   #terminal(entry: TaskEntry, outcome: LifecycleOutcome): void {
@@ -530,4 +580,11 @@ export class MesosExecutor {
     if (isTerminalState(state)) entry.terminalKey = key;
     this.#metrics.statusUpdate(state, extra.reason);
   }
+}
+
+const NO_LOG_LABELS: LogLabelSettings = { ship: false, structuredOnly: false, scId: undefined, extraFields: {}, dropKeys: [], multiline: undefined, maxLineBytes: undefined, sinks: undefined };
+
+/** Delivers the task's lines at its end, within the flush timeout (or what a kill budget leaves). */
+function logsFlushHook(logs: TaskLogs, timeoutMs: number): Hook {
+  return { name: "logs", timeoutMs, stop: (context) => logs.finish(context.signal) };
 }

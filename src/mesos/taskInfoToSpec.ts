@@ -14,6 +14,9 @@ import type { SecretsSettings } from "../hooks/secretsSettings.js";
 import { sleepHook } from "../hooks/sleepHook.js";
 import { hookList } from "../hooks/hookList.js";
 import type { CommandSpec, TaskSpec } from "../core/taskSpec.js";
+import { readLogLabels, type LogLabelSettings } from "../logs/logLabels.js";
+import { taskSinks, type TaskLogSettings } from "../logs/logSettings.js";
+import type { SinkConfig } from "../logs/ship/sinkConfig.js";
 import { readBerthLabels, type LabelHook } from "./berthLabels.js";
 import { readConsulLabels } from "./consulLabels.js";
 import { readCertificateLabels, readConfigServiceLabels } from "./secretsLabels.js";
@@ -32,6 +35,15 @@ export interface TaskLaunch {
   hooks: Hook[];
   drainMs: number;
   maxCompletionTimeMs?: number;
+  /** The task's log labels and sinks (only when the executor has log settings). */
+  logs?: TaskLogPlan;
+}
+
+/** What the front end needs to build the task's TaskLogs. */
+export interface TaskLogPlan {
+  readonly labels: LogLabelSettings;
+  readonly sinks: readonly SinkConfig[];
+  readonly structuredOnly: boolean;
 }
 
 export type TaskSpecResult = ({ ok: true } & TaskLaunch) | { ok: false; problems: string[] };
@@ -47,6 +59,8 @@ export interface TaskSpecContext {
   integrations?: IntegrationSettings;
   /** Host other hosts reach the task at (registrations); default 127.0.0.1. */
   advertiseAddress?: string;
+  /** The log pipeline's agent-wide settings: the task's log labels are read against them. */
+  logSettings?: TaskLogSettings;
 }
 
 // Marathon (TaskBuilder, PathExecutor): chmod ug+rx '<path>' && exec '<path>' <cmd>. The path is single-quoted
@@ -178,6 +192,11 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
   // The client certificate's variables are the executor's, whatever their names (the key is a secret).
   delete env[integrations.secrets.certificate.certVariable];
   delete env[integrations.secrets.certificate.keyVariable];
+  let logs: TaskLogPlan | undefined;
+  if (context.logSettings) {
+    const logLabels = readLogLabels(new Map((task.labels?.labels ?? []).map((label) => [label.key, label.value ?? ""])), problems);
+    logs = { labels: logLabels, ...taskSinks(context.logSettings, logLabels, problems) };
+  }
   const liveness = task.health_check ? healthCheckToSpec(task.health_check, checkContext, problems) : undefined;
   const check = task.check ? checkInfoToSpec(task.check, checkContext, problems) : undefined;
 
@@ -206,6 +225,7 @@ export function taskInfoToSpec(task: TaskInfo, context: TaskSpecContext): TaskSp
     }),
     drainMs: labels.drainMs,
     ...(maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs } : {}),
+    ...(logs ? { logs } : {}),
   };
 }
 

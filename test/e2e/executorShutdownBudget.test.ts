@@ -2,6 +2,8 @@
 // as a real agent does, and any terminal update not sent by then is lost. Slow exited/stop hooks and in-flight
 // healthy hooks must not push TASK_KILLED past it.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { TaskInput } from "../../src/agent/index.js";
 import { shellTask, withBerth } from "../helpers/berthHarness.js";
@@ -29,7 +31,7 @@ describe("SHUTDOWN within the agent's grace (local agent simulator enforces it w
       assert.equal(last?.status.state, "TASK_KILLED", "the terminal update was sent within the grace");
       assert.equal(last?.status.reason, "REASON_EXECUTOR_TERMINATED");
       assert.equal(last?.ack, "sent", "and acknowledged");
-      assert.equal(exit.signal, null, "the executor exited on its own before the agent's SIGKILL");
+      assert.equal(exit.signal, null, `the executor exited on its own before the agent's SIGKILL:\n${readFileSync(join(executor.sandbox, "stderr"), "utf8")}`);
     }));
 
   test("a healthy hook still in flight at SHUTDOWN does not hold the terminal update", () =>
@@ -39,6 +41,6 @@ describe("SHUTDOWN within the agent's grace (local agent simulator enforces it w
       executor.shutdown();
       const exit = await executor.waitForExit({ timeoutMs: 30_000 });
       assert.equal(executor.updates("busy").at(-1)?.status.state, "TASK_KILLED");
-      assert.equal(exit.signal, null, "the executor exited on its own before the agent's SIGKILL");
+      assert.equal(exit.signal, null, `the executor exited on its own before the agent's SIGKILL:\n${readFileSync(join(executor.sandbox, "stderr"), "utf8")}`);
     }));
 });
