@@ -102,6 +102,9 @@ interface OutageResult {
   readonly spoolPeakMb: number;
   /** First connection after the restart − restart (TCP receiver only), s. */
   readonly reconnectS: number | undefined;
+  /** The executor's "log sink up again" line after the restart: its time − the restart (s), and the lines pending then. */
+  readonly upAgainS: number | undefined;
+  readonly pendingAtUp: number | undefined;
   /** Restart → terminal status, s. */
   readonly restartToFinishedS: number;
   readonly state: string;
@@ -112,7 +115,7 @@ interface OutageResult {
 
 class LogBench {
   readonly throughput = { ours: [] as ThroughputSample[], lever: [] as ThroughputSample[], plain: [] as ThroughputSample[], alone: [] as GeneratorStats[] };
-  steady: { ours?: SteadyResult; plain?: SteadyResult; sandboxOnly?: SteadyResult } = {};
+  steady: { ours?: SteadyResult; plain?: SteadyResult; sandboxOnly?: SteadyResult; lever?: SteadyResult } = {};
   readonly outages: OutageResult[] = [];
   readonly notes: string[] = [];
   sampleRecord: string | undefined;
@@ -178,19 +181,21 @@ class LogBench {
   }
 
   /** `sandboxOnly`: no sink (BERTH_LOG_SINKS empty): the executor only copies the bytes to the sandbox files. */
-  async oursSteady(sandboxOnly = false): Promise<void> {
+  async oursSteady(variant: "ours" | "sandboxOnly" | "lever" = "ours"): Promise<void> {
+    const sandboxOnly = variant === "sandboxOnly";
     const receiver = await BenchReceiver.start();
     try {
       const lines = RATE * STEADY_S;
       let cpu: { cpuPct: number; cpuPctPerSecond: number[] } | undefined;
-      const run = await this.#executorRun(sandboxOnly ? "" : `tcp://127.0.0.1:${receiver.port}`, lines, RATE, async ({ executor }) => {
+      const during = async ({ executor }: { executor: { pid: number | undefined } }): Promise<void> => {
         cpu = await cpuOver(executor.pid as number, this.#signal);
-      });
+      };
+      const run = await this.#executorRun(sandboxOnly ? "" : `tcp://127.0.0.1:${receiver.port}`, lines, RATE, during, false, variant === "lever" ? LEVER_ARGV : [BERTH_EXECUTOR]);
       if (!cpu) throw new Error("no CPU window");
       const rss = summarize(run.sampler.samples.map((s) => s.rssMb)).median;
       // Without a sink, "lost" is what is missing from the sandbox's stdout files.
       const lost = sandboxOnly ? lines - sandboxStreamLines(run.executor.sandbox, "stdout").lines : ((await receiver.stats(lines)).missing ?? lines);
-      this.steady[sandboxOnly ? "sandboxOnly" : "ours"] = { ...cpu, lost, rssMb: rss, state: run.final.state };
+      this.steady[variant] = { ...cpu, lost, rssMb: rss, state: run.final.state };
     } finally {
       await receiver.close();
     }
@@ -202,6 +207,7 @@ class LogBench {
       const lines = RATE * OUTAGE_TOTAL_S;
       let stopAt = 0;
       let restartAt = 0;
+      let restartWall = 0;
       let atStop: number | undefined;
       const run = await this.#executorRun(`tcp://127.0.0.1:${receiver.port}`, lines, RATE, async ({ runningAt }) => {
         await delay(Math.max(0, runningAt + OUTAGE_AT_S * 1000 - performance.now()), undefined, { signal: this.#signal });
@@ -210,13 +216,14 @@ class LogBench {
         await delay(Math.max(0, stopAt + OUTAGE_S * 1000 - performance.now()), undefined, { signal: this.#signal });
         await receiver.restart();
         restartAt = performance.now();
+        restartWall = Date.now();
       }, true);
       const stats = await receiver.stats(lines);
       // The receiver's clock: the first accept after the restart, relative to its `now` when asked.
       const restartOnReceiverClock = stats.now - (performance.now() - restartAt);
       const reconnect = stats.acceptedAt.find((at) => at >= restartOnReceiverClock);
       this.outages.push(
-        outageOf("tcp:// (Node receiver)", run, stats, lines, { stopAt, restartAt, atStop, reconnectS: reconnect === undefined ? undefined : (reconnect - restartOnReceiverClock) / 1000 }),
+        outageOf("tcp:// (Node receiver)", run, stats, lines, { stopAt, restartAt, restartWall, atStop, reconnectS: reconnect === undefined ? undefined : (reconnect - restartOnReceiverClock) / 1000 }),
       );
     } finally {
       await receiver.close();
@@ -229,6 +236,7 @@ class LogBench {
       const lines = RATE * OUTAGE_TOTAL_S;
       let stopAt = 0;
       let restartAt = 0;
+      let restartWall = 0;
       let atStop: number | undefined;
       const run = await this.#executorRun(`relp://127.0.0.1:${rsyslog.relpPort}`, lines, RATE, async ({ runningAt }) => {
         await delay(Math.max(0, runningAt + OUTAGE_AT_S * 1000 - performance.now()), undefined, { signal: this.#signal });
@@ -238,13 +246,14 @@ class LogBench {
         await delay(Math.max(0, stopAt + OUTAGE_S * 1000 - performance.now()), undefined, { signal: this.#signal });
         await rsyslog.start();
         restartAt = performance.now();
+        restartWall = Date.now();
       }, true);
       await rsyslog.stop(); // writes out what it took
       const counter = new SeqCounter();
       if (existsSync(rsyslog.outFile)) counter.push(readFileSync(rsyslog.outFile));
       counter.end();
       const stats = { ...counter.counts, missing: counter.missing(lines) };
-      this.outages.push(outageOf("relp:// (rsyslogd imrelp)", run, stats, lines, { stopAt, restartAt, atStop, reconnectS: undefined }));
+      this.outages.push(outageOf("relp:// (rsyslogd imrelp)", run, stats, lines, { stopAt, restartAt, restartWall, atStop, reconnectS: undefined }));
     } finally {
       await rsyslog.remove();
     }
@@ -263,6 +272,8 @@ class LogBench {
       argv,
       env: sinks === "" ? {} : { BERTH_LOG_SINKS: sinks },
       taskId: this.#name("task"),
+      // The predecessor's label, as its users set it: the task's JSON lines are shipped to BERTH_LOG_SINKS.
+      labels: { "log-scraping": "logstash" },
       lines,
       rate,
       dir: this.#dir,
@@ -308,12 +319,25 @@ async function cpuOver(pid: number, signal: AbortSignal): Promise<{ cpuPct: numb
   return { cpuPct: whole.read().pct, cpuPctPerSecond: perSecond };
 }
 
+/** The first "log sink up again" diagnostic of the executor at or after `wallMs`: when (s after it) and its pending lines. */
+function upAgain(stderrLines: readonly string[], wallMs: number): { upAgainS: number | undefined; pendingAtUp: number | undefined } {
+  for (const line of stderrLines) {
+    if (!line.includes("log sink up again")) continue;
+    const ts = /\bts=(\S+)/.exec(line)?.[1];
+    const at = ts === undefined ? NaN : Date.parse(ts);
+    if (!Number.isFinite(at) || at < wallMs - 1000) continue;
+    const pending = /\bpending=(\d+)/.exec(line)?.[1];
+    return { upAgainS: (at - wallMs) / 1000, pendingAtUp: pending === undefined ? undefined : Number(pending) };
+  }
+  return { upAgainS: undefined, pendingAtUp: undefined };
+}
+
 function outageOf(
   sink: string,
   run: ExecutorTaskResult,
   stats: (ReceiverStats | SeqCounts) & { missing?: number },
   lines: number,
-  times: { stopAt: number; restartAt: number; atStop: number | undefined; reconnectS: number | undefined },
+  times: { stopAt: number; restartAt: number; restartWall: number; atStop: number | undefined; reconnectS: number | undefined },
 ): OutageResult {
   const samples = run.sampler.samples;
   const rss = (from: number, to: number): number[] => samples.filter((s) => s.at >= from && s.at <= to).map((s) => s.rssMb);
@@ -339,6 +363,7 @@ function outageOf(
     hwmMb: run.sampler.last?.hwmMb ?? NaN,
     spoolPeakMb: Math.max(0, ...samples.map((s) => s.extra)) / (1024 * 1024),
     reconnectS: times.reconnectS,
+    ...upAgain(stderr, times.restartWall),
     restartToFinishedS: (run.finishedAt - times.restartAt) / 1000,
     state: run.final.state,
     message: run.final.message ?? "",
@@ -399,18 +424,21 @@ function report(bench: LogBench, machine: string, load: { start: number[]; end: 
   const so = bench.steady.ours;
   const sp = bench.steady.plain;
   const ss = bench.steady.sandboxOnly;
+  const sl = bench.steady.lever;
+  const steadyRow = (label: string, r: SteadyResult | undefined): string[] => [
+    label,
+    r ? fmt(r.cpuPct) : "—",
+    r ? fmt(Math.max(...r.cpuPctPerSecond)) : "—",
+    r ? String(r.lost) : "—",
+    r?.rssMb !== undefined ? fmt(r.rssMb) : "—",
+  ];
   const steadyTable = markdownTable(
     [`steady ${num(RATE)} lines/s, CPU over ${CPU_WINDOW_S} s`, "CPU % of one core", "max of 1 s", "lines lost", "RSS (MiB, median)"],
     [
-      ["**berth** executor (utime+stime of its process)", so ? fmt(so.cpuPct) : "—", so ? fmt(Math.max(...so.cpuPctPerSecond)) : "—", so ? String(so.lost) : "—", so?.rssMb !== undefined ? fmt(so.rssMb) : "—"],
-      [
-        "baseline: the same executor without a sink (sandbox files only; lost = missing there)",
-        ss ? fmt(ss.cpuPct) : "—",
-        ss ? fmt(Math.max(...ss.cpuPctPerSecond)) : "—",
-        ss ? String(ss.lost) : "—",
-        ss?.rssMb !== undefined ? fmt(ss.rssMb) : "—",
-      ],
-      ["baseline: node forwarder of the plain pipe", sp ? fmt(sp.cpuPct) : "—", sp ? fmt(Math.max(...sp.cpuPctPerSecond)) : "—", sp ? String(sp.lost) : "—", "—"],
+      steadyRow("**berth** executor (utime+stime of its process)", so),
+      ...(sl ? [steadyRow("lever: the same without the launcher's `--max-opt=1`", sl)] : []),
+      steadyRow("baseline: the same executor without a sink (sandbox files only; lost = missing there)", ss),
+      steadyRow("baseline: node forwarder of the plain pipe", sp),
     ],
     ["left", "right", "right", "right", "right"],
   );
@@ -425,10 +453,11 @@ function report(bench: LogBench, machine: string, load: { start: number[]; end: 
     ["other records (drop notices…)", (o) => String(o.unnumbered)],
     ["executor RSS before the outage (MiB, median)", (o) => fmt(o.rssBeforeMb)],
     ["executor RSS peak during the outage (MiB)", (o) => fmt(o.rssPeakOutageMb)],
-    ["executor RSS peak after the restart, replay and flush (MiB)", (o) => fmt(o.rssPeakAfterMb)],
+    ["executor RSS peak after the restart: replay and flush (MiB)", (o) => fmt(o.rssPeakAfterMb)],
     ["executor VmHWM at the end (MiB)", (o) => fmt(o.hwmMb)],
     ["spool on disk, peak (MiB)", (o) => fmt(o.spoolPeakMb, 2)],
-    ["sink back → first connection (s)", (o) => (o.reconnectS === undefined ? "—" : fmt(o.reconnectS, 2))],
+    ["sink back → first connection at the receiver (s)", (o) => (o.reconnectS === undefined ? "—" : fmt(o.reconnectS, 2))],
+    ["sink back → the executor's \"log sink up again\" (s); lines pending then", (o) => (o.upAgainS === undefined ? "—" : `${fmt(o.upAgainS, 2)}; ${o.pendingAtUp === undefined ? "—" : num(o.pendingAtUp)}`)],
     ["sink back → terminal status (s)", (o) => fmt(o.restartToFinishedS, 1)],
     ["terminal status", (o) => o.state],
   ];
@@ -446,7 +475,7 @@ function report(bench: LogBench, machine: string, load: { start: number[]; end: 
 
   const summaryLine =
     `logs: lines_per_s=${Math.round(oursRate.median)} mb_per_s=${fmt(oursMB.median)} raw_ratio=${rawRatio.toFixed(2)}` +
-    ` cpu_pct_at_10k=${so ? fmt(so.cpuPct) : "NaN"} outage_rss_mb=${tcp ? fmt(tcp.rssPeakOutageMb) : "NaN"} lost=${tcp ? tcp.lost : "NaN"}`;
+    ` cpu_pct_at_10k=${so ? fmt(so.cpuPct) : "NaN"} outage_rss_mb=${tcp ? fmt(Math.max(tcp.rssPeakOutageMb, tcp.rssPeakAfterMb)) : "NaN"} lost=${tcp ? tcp.lost : "NaN"}`;
   const table = [throughputTable, steadyTable, outageTable].join("\n\n");
   const loadText = (l: number[]): string => l.map((v) => v.toFixed(1)).join(" / ");
   const body = `Reproduce with \`npm run bench:logs\` (\`BENCH_LINES=N\` lines per throughput run, \`BENCH_RUNS=N\` throughput rounds).
@@ -475,7 +504,9 @@ ${table}
   listener closed and connections destroyed at once, as when the receiver dies: what it had not read is gone;
   rsyslogd: SIGTERM, its orderly shutdown), ${OUTAGE_S} s later it listens again on the same port. RSS = VmRSS sampled every
   ${SAMPLE_MS} ms; spool = bytes of the files in the sandbox's subdirectories, same samples. Lost = lines written minus
-  distinct lines received after the terminal status (the executor flushes before sending it). The bound on the
+  distinct lines received after the terminal status (the executor flushes before sending it, within
+  \`BERTH_LOG_FLUSH_TIMEOUT\`, default 5 s). outage_rss_mb in the last line is the TCP run's peak VmRSS from the stop
+  to the end, the replay and the flush included (the replay's peak is higher than the outage's). The bound on the
   executor's memory for a sink is its memory queue (\`memory=\`, default 8 MiB of encoded records) plus a 1 MiB tail
   waiting to be spooled and a 1 MiB TCP send window; beyond that the spool on disk (\`spool=\`, default 256 MiB),
   then drops, counted and announced.
@@ -517,10 +548,11 @@ async function main(): Promise<void> {
       await bench.oursThroughput();
       if (LEVERS) await bench.oursThroughput(true);
     }
-    step(`steady ${RATE} lines/s: plain pipe, berth, berth without a sink`);
+    step(`steady ${RATE} lines/s: plain pipe, berth, berth without a sink${LEVERS ? ", the lever" : ""}`);
     await bench.plainSteady();
     await bench.oursSteady();
-    await bench.oursSteady(true);
+    await bench.oursSteady("sandboxOnly");
+    if (LEVERS) await bench.oursSteady("lever");
     step("outage: tcp");
     await bench.tcpOutage();
     if (existsSync(RSYSLOGD_BIN)) {

@@ -15,6 +15,8 @@ export interface ExecutorTaskOptions {
   /** The executor's environment on top of the agent's (BERTH_LOG_SINKS). */
   readonly env: Readonly<Record<string, string>>;
   readonly taskId: string;
+  /** Task labels (log-scraping…). */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly lines: number;
   /** Lines per second, 0: as fast as the generator can. */
   readonly rate: number;
@@ -52,7 +54,9 @@ export async function runExecutorTask(options: ExecutorTaskOptions): Promise<Exe
   const statsFile = join(options.dir, `${taskId}.json`);
   const command = `exec ${quote(process.execPath)} ${quote(GENERATOR)} ${options.lines} ${options.rate} ${quote(statsFile)}`;
   const launchedAt = agent.now();
-  const executor = agent.launchExecutor({ command: { argv: [...options.argv] }, tasks: [{ task_id: { value: taskId }, command: { value: command } }], env: options.env });
+  const labels = Object.entries(options.labels ?? {}).map(([key, value]) => ({ key, value }));
+  const task = { task_id: { value: taskId }, command: { value: command }, ...(labels.length > 0 ? { labels: { labels } } : {}) };
+  const executor = agent.launchExecutor({ command: { argv: [...options.argv] }, tasks: [task], env: options.env });
   const wait = { timeoutMs: options.timeoutMs, signal };
   const running = await executor.waitForUpdate((s) => s.task_id.value === taskId && (s.state === "TASK_RUNNING" || isTerminalState(s.state)), wait);
   if (running.state !== "TASK_RUNNING") throw new Error(`${taskId}: ${running.state} before running: ${running.message ?? ""}`);
