@@ -26,11 +26,13 @@ async function peer(onFrame: (socket: Socket, txnr: number, command: string) => 
 const transport = (port: number, connectTimeoutMs = 5_000): RelpTransport => new RelpTransport({ host: "127.0.0.1", port, resolver, connectTimeoutMs, window: 8 });
 
 describe("RelpTransport (hostile peers)", () => {
-  it("confirms records as they are answered, in order, and closes with close/rsp", async () => {
+  it("confirms records as they are answered, in order, and closes with close/rsp (the receiver's serverclose after it is no loss)", async () => {
     const commands: string[] = [];
     const { server, port } = await peer((socket, txnr, command) => {
       commands.push(`${txnr} ${command}`);
       socket.write(encodeRelpFrame(txnr, "rsp", command === "open" ? "200 OK\nrelp_version=0\ncommands=syslog" : command === "close" ? "" : "200 OK"));
+      // As rsyslog's imrelp (librelp) does: the answer to close, then serverclose, in one write.
+      if (command === "close") socket.end(encodeRelpFrame(0, "serverclose", ""));
     });
     let confirmed = 0;
     const connection = await transport(port).connect({ confirmed: (n) => void (confirmed += n), lost: () => assert.fail("lost") }, AbortSignal.timeout(5_000));

@@ -147,6 +147,12 @@ class RelpConnection implements Connection {
     for (const frame of frames) {
       if (frame.command === "serverclose") {
         if (confirmed > 0) this.#events.confirmed(confirmed);
+        // The session ending as we asked (imrelp answers close, then sends serverclose): nothing is lost.
+        if (this.#closeTxnr !== undefined && this.#pendingHead === this.#pending.length) {
+          this.destroy();
+          this.#closeAnswered?.();
+          return;
+        }
         this.#lose(new ShipError("SHIP_CONNECTION_LOST", `${this.#peer}: the receiver closed the RELP session`));
         return;
       }
