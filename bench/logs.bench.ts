@@ -319,6 +319,14 @@ async function cpuOver(pid: number, signal: AbortSignal): Promise<{ cpuPct: numb
   return { cpuPct: whole.read().pct, cpuPctPerSecond: perSecond };
 }
 
+/** One of the executor's logfmt diagnostics, shortened to its message and the fields that say what happened. */
+function compactLogLine(line: string): string {
+  const field = (key: string): string | undefined => new RegExp(`\\b${key}=("(?:[^"\\\\]|\\\\.)*"|\\S+)`).exec(line)?.[1];
+  const message = field("msg") ?? line.slice(0, 120);
+  const extra = ["code", "error", "down_ms", "pending", "dropped", "reason"].map((key) => [key, field(key)] as const).filter(([, value]) => value !== undefined);
+  return [message.replace(/^"|"$/g, ""), ...extra.map(([key, value]) => `${key}=${value}`)].join(" ");
+}
+
 /** The first "log sink up again" diagnostic of the executor at or after `wallMs`: when (s after it) and its pending lines. */
 function upAgain(stderrLines: readonly string[], wallMs: number): { upAgainS: number | undefined; pendingAtUp: number | undefined } {
   for (const line of stderrLines) {
@@ -367,7 +375,7 @@ function outageOf(
     restartToFinishedS: (run.finishedAt - times.restartAt) / 1000,
     state: run.final.state,
     message: run.final.message ?? "",
-    executorLog: stderr.filter((l) => /sink|spool|dropp|flush|lines/i.test(l)).slice(0, 12),
+    executorLog: stderr.filter((l) => /msg="[^"]*(sink|spool|dropp|deliver)/i.test(l)).slice(0, 8).map(compactLogLine),
   };
 }
 
@@ -469,8 +477,8 @@ function report(bench: LogBench, machine: string, load: { start: number[]; end: 
   const tcp = bench.outages.find((o) => o.sink.startsWith("tcp"));
   const outageNotes = bench.outages.flatMap((o) => [
     ...(o.unnumberedSamples.length > 0 ? [`${o.sink}: records without a line number: ${o.unnumberedSamples.map((s) => `\`${s.replaceAll("`", "'").slice(0, 160)}\``).join(", ")}`] : []),
-    ...(o.executorLog.length > 0 ? [`${o.sink}: the executor's own lines about the sink: ${o.executorLog.map((l) => `\`${l.replaceAll("`", "'").slice(0, 200)}\``).join(" ")}`] : []),
-    ...(o.message ? [`${o.sink}: terminal status message: ${o.message}`] : []),
+    ...(o.executorLog.length > 0 ? [`${o.sink}: the executor's diagnostics about its sink, in order: ${o.executorLog.map((l) => `\`${l.replaceAll("`", "'").slice(0, 300)}\``).join("; ")}`] : []),
+    ...(o.state !== "TASK_FINISHED" ? [`${o.sink}: terminal status ${o.state}: ${o.message}`] : []),
   ]);
 
   const summaryLine =
@@ -509,7 +517,9 @@ ${table}
   to the end, the replay and the flush included (the replay's peak is higher than the outage's). The bound on the
   executor's memory for a sink is its memory queue (\`memory=\`, default 8 MiB of encoded records) plus a 1 MiB tail
   waiting to be spooled and a 1 MiB TCP send window; beyond that the spool on disk (\`spool=\`, default 256 MiB),
-  then drops, counted and announced.
+  then drops, counted and announced. "Sink back → \"log sink up again\"" is how long the executor's reconnect backoff
+  (100 ms doubling to 30 s, with jitter) kept it away from the sink that was back; the flush at the task's end
+  retries at once.
 ${outageNotes.map((n) => `- ${n}`).join("\n")}
 ${bench.notes.map((n) => `- ${n}`).join("\n")}
 
