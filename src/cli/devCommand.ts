@@ -27,6 +27,7 @@ import { freePort } from "../dev/freePort.js";
 import { setLongTimeout } from "../time/longTimer.js";
 import { DevHaproxyError, devHaproxyBackends, startDevHaproxy, type DevHaproxy } from "../dev/devHaproxy.js";
 import { parseExecutorEnv } from "../dev/executorEnv.js";
+import { startDevLogReceiver, type DevLogReceiver } from "../dev/devLogReceiver.js";
 
 export const DEV_EXIT = { ok: 0, failed: 1, usage: 2, haproxy: 3 } as const;
 
@@ -36,6 +37,8 @@ export interface DevOptions {
   stopAfter?: string;
   /** NAME=VALUE settings for the executor (the agent's --executor_environment_variables). */
   executorEnv?: string[];
+  /** Show the task's lines as the log pipeline ships them (enriched, parsed), from a local json_lines sink. */
+  logs?: boolean;
   /** Start a local HAProxy for the app's `berth.haproxy.backend` and hand its socket to the executor. */
   haproxy?: boolean;
   /** The HAProxy frontend's port on 127.0.0.1 (default: a free one); implies haproxy. */
@@ -174,6 +177,17 @@ export async function devCommand(appPath: string, options: DevOptions): Promise<
       if (!stoppingHaproxy) timeline.line(`haproxy exited unexpectedly (${signal ?? `code ${code}`}): ${shown.log().trimEnd() || "no output"}`);
     });
   }
+  let logReceiver: DevLogReceiver | undefined;
+  if (options.logs) {
+    logReceiver = await startDevLogReceiver(
+      (event) => timeline.logEvent(event),
+      (problem) => timeline.line(`logs: ${problem}`),
+    );
+    // The operator's own sinks (--executor-env) get the lines too.
+    settings.BERTH_LOG_SINKS = [settings.BERTH_LOG_SINKS, `tcp://127.0.0.1:${logReceiver.port}?name=berth-dev`].filter(Boolean).join(" ");
+    settings.BERTH_LOG_SHIP_ALL ??= "true";
+    timeline.rawTaskOutput = false;
+  }
   let agent: LocalAgent;
   try {
     agent = await LocalAgent.start({
@@ -188,6 +202,7 @@ export async function devCommand(appPath: string, options: DevOptions): Promise<
   } catch (error) {
     process.stderr.write(`berth dev: ${(error as Error).message}\n`);
     await stopHaproxy();
+    await logReceiver?.close();
     await rm(workDir, { recursive: true, force: true });
     return DEV_EXIT.failed;
   }
@@ -200,6 +215,7 @@ export async function devCommand(appPath: string, options: DevOptions): Promise<
     process.stderr.write(`berth dev: ${(error as Error).message}\n`);
   } finally {
     await agent.stop();
+    await logReceiver?.close();
     if (haproxy) {
       // After the executors: their stop hooks have removed the tasks' servers by now.
       await stopHaproxy();

@@ -1,5 +1,6 @@
 // The declarations against the readers: every variable a reader touches is declared, every declared one is read
 // (or says why not), every typed one is validated, and the defaults the readers apply are the declared ones.
+import { readTaskLogSettings } from "../logs/logSettings.js";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { EnvScope } from "../knob.js";
@@ -61,6 +62,7 @@ function runProblems(env: Env): string[] {
   const problems: string[] = [];
   readLogLevel(env, problems);
   readMetricsSettings(env, problems);
+  readTaskLogSettings(env, problems);
   try {
     runTaskFromConfig(parseRunConfig(EVERY_INTEGRATION), { argv: ["/bin/true"], processEnv: env, cwd: "/tmp", taskId: "t" });
   } catch (error) {

@@ -41,9 +41,10 @@ async function runCli(argv: readonly string[]): Promise<void> {
     .option("--haproxy-port <port>", "the local HAProxy's frontend port on 127.0.0.1 (default: a free one; implies --haproxy)")
     .option("--instances <n>", "run N instances at once (default: the app's instances, else 1); r (on a terminal) or SIGUSR2 restarts them one by one per upgradeStrategy")
     .option("--executor <path>", "run this executor program instead of Berth's bin/berth-executor (to compare, or for an executor being written)")
+    .option("--logs", "show the task's lines as the log pipeline ships them (parsed and enriched), from a local json_lines sink")
     // Usage errors exit 2, as bad app definitions do (and as berth run's do).
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
-    .action(async (appPath: string, options: { encoding: string; stopAfter?: string; executorEnv?: string[]; haproxy?: boolean; haproxyPort?: string; instances?: string; executor?: string }) => {
+    .action(async (appPath: string, options: { encoding: string; stopAfter?: string; executorEnv?: string[]; haproxy?: boolean; haproxyPort?: string; instances?: string; executor?: string; logs?: boolean }) => {
       const { devCommand } = await import("./devCommand.js");
       process.exitCode = await devCommand(appPath, options);
     });

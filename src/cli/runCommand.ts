@@ -11,6 +11,12 @@ import { createLogger, type Logger } from "../logger.js";
 import { readLogLevel } from "../loggerKnobs.js";
 import { outcomeLogLevel } from "../core/outcomeLogLevel.js";
 import { TaskLifecycle, type LifecycleEvents, type LifecycleOutcome } from "../core/taskLifecycle.js";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readTaskLogSettings, type TaskLogSettings } from "../logs/logSettings.js";
+import { SandboxFile } from "../logs/sandboxFile.js";
+import { taskLogMetadata } from "../logs/taskLogMetadata.js";
+import { TaskLogs } from "../logs/taskLogs.js";
 import { readMetricsSettings } from "../metrics/metricsSettings.js";
 import type { RunningMetrics } from "../metrics/startMetrics.js";
 import { noMetrics } from "../metrics/taskMetrics.js";
@@ -53,6 +59,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions, {
 
   const metricsProblems: string[] = [];
   const metricsSettings = readMetricsSettings(env, metricsProblems);
+  const logSettings = readTaskLogSettings(env, metricsProblems);
   if (metricsProblems.length > 0) return usage(metricsProblems.join("; "));
 
   const root = createLogger((line) => write(`berth: ${line}`), { minLevel: level });
@@ -67,9 +74,14 @@ export async function runCommand(argv: readonly string[], options: RunOptions, {
     }
   }
   const metrics = running?.metrics ?? noMetrics;
+  const logs = logSettings.sinks.length > 0 ? runTaskLogs(task, logSettings, env, logger) : undefined;
+  if (logs) metrics.addCounters("logs", () => logs.counters());
   let killStartedAt: number | undefined;
   const lifecycle = new TaskLifecycle(task.spec, {
-    hooks: task.hooks,
+    // With sinks the task's output goes through Berth (copied to Berth's own stdout/stderr as it comes), delivered
+    // by a last stop hook before Berth exits; without, the task shares Berth's stdout/stderr and nothing is piped.
+    hooks: logs ? [...task.hooks, { name: "logs", timeoutMs: logSettings.flushTimeoutMs, stop: (context) => logs.finish(context.signal) }] : task.hooks,
+    ...(logs ? { runner: { stdout: "pipe", stderr: "pipe", onStreams: (stdout, stderr) => logs.attach(stdout, stderr) } } : {}),
     checks: task.checks,
     drainMs: task.drainMs,
     ...(task.maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs: task.maxCompletionTimeMs } : {}),
@@ -82,6 +94,10 @@ export async function runCommand(argv: readonly string[], options: RunOptions, {
       },
       onHookDone: (hook, phase, durationMs, failure) => metrics.hookDone(hook, phase, durationMs, failure === undefined),
       onProbeResult: (check, ok) => metrics.probeResult(check, ok),
+      onHookOutput: (hook, phase, line) => {
+        logger.log("info", line, { hook, phase });
+        logs?.hookLine(hook, line);
+      },
     },
   });
 
@@ -141,8 +157,25 @@ export function runExitCode(outcome: LifecycleOutcome, received?: NodeJS.Signals
 function lifecycleEvents(log: Logger): Partial<LifecycleEvents> {
   return {
     onReady: () => log.log("info", "task is ready"),
-    onHookOutput: (hook, phase, line) => log.log("info", line, { hook, phase }),
     onHealth: (healthy, message) => log.log(healthy ? "info" : "warn", healthy ? "health check passed" : "health check failed", { result: message }),
     onCheck: (status) => log.log("info", "check status changed", { ...status }),
   };
+}
+
+/** berth run's log pipeline: every line shipped (no labels here), raw bytes copied to Berth's own stdout/stderr. */
+function runTaskLogs(task: RunTask, settings: TaskLogSettings, env: NodeJS.ProcessEnv, logger: Logger): TaskLogs {
+  // Never rotated (maxBytes 0): Berth's stdout/stderr belong to whoever started it.
+  const own = (fd: 1 | 2): SandboxFile => new SandboxFile({ path: `/proc/self/fd/${fd}`, fd, maxBytes: 0, logger });
+  return new TaskLogs({
+    metadata: taskLogMetadata({ taskId: task.spec.taskId, appName: task.spec.name, dropKeys: settings.dropKeys }, env),
+    labels: { ship: true, structuredOnly: false, scId: undefined, extraFields: {}, dropKeys: [], multiline: undefined, maxLineBytes: undefined, sinks: undefined },
+    maxLineBytes: settings.maxLineBytes,
+    dropKeys: settings.dropKeys,
+    sinks: settings.sinks,
+    structuredOnly: false,
+    stdoutFile: own(1),
+    stderrFile: own(2),
+    spoolRoot: join(tmpdir(), `berth-run-spool-${process.pid}`),
+    logger,
+  });
 }

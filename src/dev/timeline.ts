@@ -32,6 +32,8 @@ export class Timeline {
   #ticker: NodeJS.Timeout | undefined;
   /** Show "[n]" before an instance's lines (several instances, or a restart, exist). */
   tagged = false;
+  /** The executors' raw task output (false under --logs, where the shipped events are shown instead). */
+  rawTaskOutput = true;
 
   constructor(options: TimelineOptions) {
     this.#options = options;
@@ -91,11 +93,31 @@ export class Timeline {
     const print = (): void => {
       if (stream === "stderr" && line.startsWith("berth: ")) {
         this.#write("out", `${this.elapsed().padStart(9)}  ${this.#tag(instance)}${this.#dim(`executor: ${executorFields(line, state.taskId)}`)}\n`);
-      } else {
+      } else if (this.rawTaskOutput) {
         this.#write(stream === "stdout" ? "out" : "err", `${this.tagged ? `[${instance}] ` : ""}${line}${continues ? "" : "\n"}`);
       }
     };
     if (state.open) print();
+    else state.held.push(print);
+  }
+
+  /**
+   * A task's line as the log pipeline shipped it (--logs): `stdout │ message` and its fields, dimmed; the task's
+   * metadata, the same on every line, is left out.
+   */
+  logEvent(event: Readonly<Record<string, unknown>>): void {
+    const taskId = String(event["task-id"] ?? "");
+    const instance = [...this.#instances].find(([, state]) => state.taskId === taskId)?.[0];
+    const stream = String(event.stream ?? "?");
+    const fields = Object.entries(event)
+      .filter(([key]) => !LOG_ENVELOPE.has(key))
+      .map(([key, value]) => `${key}=${typeof value === "string" ? (/^[^\s"=]+$/.test(value) ? value : JSON.stringify(value)) : JSON.stringify(value)}`)
+      .join(" ");
+    const message = String(event.message ?? "");
+    const print = (): void =>
+      this.#write("out", `${instance !== undefined && this.tagged ? `[${instance}] ` : ""}${(event.hook ? `hook ${String(event.hook)}` : stream).padEnd(6)} │ ${message}${fields ? `  ${this.#dim(fields)}` : ""}\n`);
+    const state = instance === undefined ? undefined : this.#instances.get(instance);
+    if (!state || state.open) print();
     else state.held.push(print);
   }
 
@@ -159,3 +181,6 @@ export function executorFields(line: string, taskId?: string): string {
   if (taskId !== undefined) fields = fields.split(` task=${taskId}`).join("").split(`task=${taskId} `).join("");
   return fields.trim();
 }
+
+/** Fields every shipped line of a task carries (shown once, in the launch line) or that the line itself shows. */
+const LOG_ENVELOPE = new Set(["@timestamp", "@version", "message", "stream", "hook", "task-id", "instance-id", "framework-id", "srchost", "app"]);

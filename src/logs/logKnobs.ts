@@ -2,14 +2,15 @@
 import type { EnvKnob, LabelKnob } from "../knob.js";
 
 const operator = { setBy: "operator", appliesTo: ["executor"] } as const;
+const both = { setBy: "operator", appliesTo: ["executor", "run"] } as const;
 
 export const LOG_ENV = {
   BERTH_LOG_SINKS: {
-    ...operator,
+    ...both,
     type: "list",
     defaultText: "none: the sandbox files only",
     description:
-      "Where tasks' lines are shipped: whitespace-separated sink URLs, `tcp://HOST:PORT` (Logstash json_lines by default), `tls://HOST:PORT?ca=FILE`, `relp://HOST:PORT` (acknowledged), `udp://HOST:PORT`, `file:///PATH`, each with `?format=json_lines|logfmt|syslog|gelf` and the options under Logs. Used by tasks with the label `log-scraping`, or by every task with `BERTH_LOG_SHIP_ALL`.",
+      "Where tasks' lines are shipped: whitespace-separated sink URLs, `tcp://HOST:PORT` (Logstash json_lines by default), `tls://HOST:PORT?ca=FILE`, `relp://HOST:PORT` (acknowledged), `udp://HOST:PORT`, `file:///PATH`, each with `?format=json_lines|logfmt|syslog|gelf` and the options under Logs. Used by tasks with the label `log-scraping`, or by every task with `BERTH_LOG_SHIP_ALL`; under `berth run`, every line of the task (its output then goes through Berth, copied to Berth's own stdout/stderr).",
   },
   BERTH_LOG_SHIP_ALL: {
     ...operator,
@@ -25,19 +26,19 @@ export const LOG_ENV = {
       "`true`: tasks may add network sinks of their own (label `berth.log.sinks`); a task's `file://` sink and TLS file options are refused whatever this says (a label must not make the executor write or read host files).",
   },
   BERTH_LOG_FLUSH_TIMEOUT: {
-    ...operator,
+    ...both,
     type: "duration",
     default: "5secs",
     description: "How long, after a task's end and before its terminal status, Berth may spend delivering its queued and spooled lines; what is left is counted as dropped (`shutdown`). A kill budget (SHUTDOWN) cuts it shorter.",
   },
   BERTH_LOG_MAX_LINE_BYTES: {
-    ...operator,
+    ...both,
     type: "integer",
     default: 65536,
     description: "Longest line, 1024 to 1048576 bytes; longer lines are cut and marked `truncated`. The label `berth.log.max-line-bytes` overrides it.",
   },
   BERTH_LOG_DROP_KEYS: {
-    ...operator,
+    ...both,
     type: "list",
     defaultText: "none",
     description: "Comma-separated keys left out of every task's lines (the predecessor's `ALLEGRO_EXECUTOR_SERVICELOG_IGNORE_KEYS`), added to `berth.log.drop`.",

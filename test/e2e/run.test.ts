@@ -17,6 +17,7 @@ import { ConsulServerDouble } from "../doubles/consulServer.js";
 import { startVaultDouble } from "../doubles/vaultServer.js";
 import { makeTestCertificates } from "../helpers/certificates.js";
 import { startHaproxy } from "../helpers/haproxy.js";
+import { startJsonLinesReceiver } from "../doubles/jsonLinesReceiver.js";
 
 interface Exit {
   code: number | null;
@@ -158,6 +159,23 @@ describe("berth run", () => {
         carbon.close();
       }
     });
+  });
+
+  test("BERTH_LOG_SINKS: every line of the task enriched to a json_lines receiver (double) before berth exits, and still on berth's stdout", async () => {
+    const logstash = await startJsonLinesReceiver();
+    try {
+      await withRun(async ({ berth }) => {
+        const b = berth(["--name", "shipper", "--", ...sh(`for i in 1 2 3; do echo "{\\"msg\\":\\"line $i\\"}"; done; echo plain >&2`)], { BERTH_LOG_SINKS: `tcp://127.0.0.1:${logstash.port}` });
+        assert.equal((await b.exit()).code, 0);
+        const events = logstash.events.filter((e) => e.app === "shipper");
+        assert.deepEqual(events.map((e) => [e.message, e.stream]), [["line 1", "stdout"], ["line 2", "stdout"], ["line 3", "stdout"], ["plain", "stderr"]]);
+        assert.match(String(events[0]?.["task-id"]), /^shipper\./);
+        assert.equal(b.stdout(), '{"msg":"line 1"}\n{"msg":"line 2"}\n{"msg":"line 3"}\n');
+        assert.match(b.stderr(), /^plain$/m);
+      });
+    } finally {
+      await logstash.stop();
+    }
   });
 
   test("the task gets Berth's environment without BERTH_*, plus the config's env, in Berth's working directory", async () => {
