@@ -517,7 +517,7 @@ ${table}
   to the end, the replay and the flush included (the replay's peak is higher than the outage's). The bound on the
   executor's memory for a sink is its memory queue (\`memory=\`, default 8 MiB of encoded records) plus a 1 MiB tail
   waiting to be spooled and a 1 MiB TCP send window; beyond that the spool on disk (\`spool=\`, default 256 MiB),
-  then drops, counted and announced. "Sink back → \"log sink up again\"" is how long the executor's reconnect backoff
+  then drops, counted and announced. "Sink back → “log sink up again”" is how long the executor's reconnect backoff
   (100 ms doubling to 30 s, with jitter) kept it away from the sink that was back; the flush at the task's end
   retries at once.
 ${outageNotes.map((n) => `- ${n}`).join("\n")}
