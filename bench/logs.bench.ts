@@ -496,11 +496,14 @@ out of order, broken), so "lost" is counted, never inferred.
 
 ${table}
 
-- **throughput**: ${RUNS} rounds, each: the generator alone into /dev/null, the plain pipe, the executor. Rate = distinct
+- **throughput**: ${RUNS} rounds, each: the generator alone into /dev/null, the plain pipe, the executor${LEVERS ? ", the lever" : ""}. Rate = distinct
   lines received / (first → last byte at the receiver, a separate Node process reading the TCP connection as fast
   as it can). MB/s of the task's bytes = lines/s × 200 B. raw_ratio = berth's median / the plain pipe's median.
   Lever: the same executor code started as \`node --max-semi-space-size=1 dist/src/cli/main.js executor\`, without
   the launcher's \`--max-opt=1\` (which keeps V8's optimizing compilers off to save memory; BENCHMARKS "Executor").
+  The task's own time to write its lines shows whether the app was slowed: the executor reads the task's pipe on
+  the thread that also parses, encodes and ships, so a task that writes faster than that waits on a full pipe (the
+  writer's time into the plain pipe is the floor; the generator alone into /dev/null shows it can outrun both).
   Lines not delivered in the throughput runs: berth ${lostThroughput}, plain pipe ${plainLost}.
   The executor's records are larger than the task's lines (the envelope and the task's fields), e.g.:
   \`${(bench.sampleRecord ?? "").replaceAll("`", "'").slice(0, 600)}\`
