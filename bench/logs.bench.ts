@@ -485,7 +485,7 @@ function report(bench: LogBench, machine: string, load: { start: number[]; end: 
 
   const summaryLine =
     `logs: lines_per_s=${Math.round(oursRate.median)} mb_per_s=${fmt(oursMB.median)} raw_ratio=${rawRatio.toFixed(2)}` +
-    ` cpu_pct_at_10k=${so ? fmt(so.cpuPct) : "NaN"} outage_rss_mb=${tcpRuns.length > 0 ? fmt(Math.max(...tcpRuns.map((o) => Math.max(o.rssPeakOutageMb, o.rssPeakAfterMb)))) : "NaN"}` +
+    ` cpu_pct_at_10k=${so ? fmt(so.cpuPct) : "NaN"} outage_rss_mb=${tcpRuns.length > 0 ? fmt(Math.max(...tcpRuns.map((o) => o.hwmMb))) : "NaN"}` +
     ` lost=${tcpRuns.length > 0 ? tcpRuns.reduce((sum, o) => sum + o.lost, 0) : "NaN"}`;
   const table = [throughputTable, steadyTable, outageTable].join("\n\n");
   const loadText = (l: number[]): string => l.map((v) => v.toFixed(1)).join(" / ");
@@ -520,8 +520,9 @@ ${table}
   rsyslogd: SIGTERM, its orderly shutdown), ${OUTAGE_S} s later it listens again on the same port. RSS = VmRSS sampled every
   ${SAMPLE_MS} ms; spool = bytes of the files in the sandbox's subdirectories, same samples. Lost = lines written minus
   distinct lines received after the terminal status (the executor flushes before sending it, within
-  \`BERTH_LOG_FLUSH_TIMEOUT\`, default 5 s). In the last line, outage_rss_mb is the highest VmRSS of the TCP runs
-  from the stop to the end, the replay and the flush included (the replay's peak is higher than the outage's), and
+  \`BERTH_LOG_FLUSH_TIMEOUT\`, default 5 s). In the last line, outage_rss_mb is the highest VmHWM of the TCP runs'
+  executors (the kernel's peak of VmRSS over the executor's life, which the 100 ms samples can miss: here the
+  replay and the flush after the sink's return, higher than the outage itself), and
   lost is the sum of the TCP runs' losses. Plain TCP can only lose what the kernel had accepted but the receiver
   had not read when it died (TCP has no acknowledgement by the application); RELP's receiver acknowledges what it
   took, and unacknowledged records are sent again. The bound on the
