@@ -33,11 +33,11 @@ const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 /**
  * Node options of the single executable (SEA execArgv; bin/berth-executor gives the tarball's node the same), chosen
  * by measurement (BENCHMARKS.md, "Executor" → "Levers"): a 1 MB young generation (Node 20 grows it up to 16 MB under
- * an executor's allocation churn, and keeps it), and no optimizing compiler (--max-opt=1: interpreter and baseline
- * code only), whose compiler threads' malloc arenas otherwise grow RSS over launch/kill cycles. Not --lite-mode or
- * --jitless: they remove WebAssembly, which Node's fetch needs.
+ * an executor's allocation churn, and keeps it). Not --max-opt=1 (no optimizing compiler): it kept RSS flatter over
+ * launch/kill cycles but halved the log pipeline's throughput. Not --lite-mode or --jitless: they remove WebAssembly,
+ * which Node's fetch needs.
  */
-const SEA_EXEC_ARGV = ["--max-semi-space-size=1", "--max-opt=1"];
+const SEA_EXEC_ARGV = ["--max-semi-space-size=1"];
 
 function parseArgs(argv) {
   const options = { out: join(REPO, "dist", "package"), sea: true, execArgv: SEA_EXEC_ARGV };
