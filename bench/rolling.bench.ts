@@ -7,6 +7,7 @@
 // Not a test: nothing is asserted, every number is reported as measured. Writes the "## Rolling restarts" section of
 // BENCHMARKS.md and bench/rolling.svg; the last line is
 //   rolling: requests=<n> berth_errors=<n> baseline_errors=<n> restarts=<n>
+import { loadavg } from "node:os";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../test/helpers/fixtures.js";
@@ -148,8 +149,8 @@ async function main(): Promise<void> {
     join(repoRoot, "BENCHMARKS.md"),
     "## Rolling restarts",
     `
-\`npm run bench:rolling\` (${fmt(minutes, 1)} min) — ${describeMachine()}. Measured while other work shared the machine's 2 cores:
-latencies and restart times are loaded-machine numbers; the error counts do not depend on speed.
+\`npm run bench:rolling\` (${fmt(minutes, 1)} min) — ${describeMachine()}; load average (1/5/15 min) at the end
+${loadavg().map((l) => l.toFixed(1)).join(" / ")}, the bench's own load included. Latencies and restart times depend on the machine; the error counts do not.
 
 A real HAProxy 2.6 (\`balance roundrobin\`, \`retries 0\`, no \`option redispatch\`) in front of ${INSTANCES} instances of
 [examples/rolling-service](examples/rolling-service/) (ready after 1 s, requests of ~3 ms, finishes what is in flight on
