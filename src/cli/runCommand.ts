@@ -170,7 +170,6 @@ function runTaskLogs(task: RunTask, settings: TaskLogSettings, env: NodeJS.Proce
     metadata: taskLogMetadata({ taskId: task.spec.taskId, appName: task.spec.name, dropKeys: settings.dropKeys }, env),
     labels: { ship: true, structuredOnly: false, scId: undefined, extraFields: {}, dropKeys: [], multiline: undefined, maxLineBytes: undefined, sinks: undefined },
     maxLineBytes: settings.maxLineBytes,
-    backlogBytes: settings.backlogBytes,
     dropKeys: settings.dropKeys,
     sinks: settings.sinks,
     structuredOnly: false,

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, type Readable, type Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { after, describe, it } from "node:test";
 import { withTimeout } from "../../test/helpers/waitFor.js";
 import type { Logger, LogLevel } from "../logger.js";
@@ -175,59 +175,5 @@ describe("LogCapture (real processes)", () => {
     assert.deepEqual(out.events.map((e) => e.message), ["hi"]);
     if (child.pid !== undefined) process.kill(child.pid, "SIGKILL");
     await withTimeout(exited(child), 15_000, "the leftover to die");
-  });
-});
-
-describe("LogCapture: the parsing backlog (consume)", () => {
-  it("reading never waits for parsing: events come in a later turn, the sandbox file gets the bytes at once", async () => {
-    const source = new PassThrough();
-    const sandboxFile = new SandboxFile({ path: join(root, "backlog-turn"), coalesceMs: 0 });
-    const { capture: c, events } = capture("stdout", { sandboxFile });
-    const done = c.consume(source);
-    source.write("one\ntwo\n");
-    await new Promise((resolve) => process.nextTick(resolve));
-    assert.equal(events.length, 0, "not parsed in the read's own turn");
-    source.end();
-    await withTimeout(done, 10_000, "the end of the capture");
-    assert.deepEqual(events.map((e) => e.message), ["one", "two"]);
-    await sandboxFile.close();
-    assert.equal(readFileSync(join(root, "backlog-turn"), "utf8"), "one\ntwo\n");
-  });
-
-  it("beyond the backlog bound: bytes go to the sandbox file only, counted; the cut lines end there and the next line starts clean", async () => {
-    const source = new PassThrough();
-    const sandboxFile = new SandboxFile({ path: join(root, "backlog-full"), coalesceMs: 0 });
-    const warnings: string[] = [];
-    const logger: Logger = { log: (level: LogLevel, message: string) => void (level === "warn" && warnings.push(message)), child: () => logger };
-    const { capture: c, events } = capture("stdout", { sandboxFile, maxBacklogBytes: 100, logger });
-    const done = c.consume(source);
-    // In one turn, before any slice runs: 61 bytes queued, then 60 that do not fit (a line cut in its middle), then
-    // the rest of that line and a whole one.
-    const first = `${"a".repeat(60)}\n`;
-    const dropped = "b".repeat(60);
-    const third = "b-tail\nnext line\n";
-    source.write(first);
-    source.write(dropped);
-    source.write(third);
-    source.end();
-    await withTimeout(done, 10_000, "the end of the capture");
-    assert.deepEqual(events.map((e) => e.message), ["a".repeat(60), "next line"]);
-    assert.equal(c.counters.backlogDroppedBytes, dropped.length + "b-tail\n".length);
-    assert.equal(warnings.length, 1);
-    await sandboxFile.close();
-    assert.equal(readFileSync(join(root, "backlog-full"), "utf8"), first + dropped + third, "the sandbox file has every byte");
-  });
-
-  it("a line cut by the gap after a partial line is shipped as far as it was read", async () => {
-    const source = new PassThrough();
-    const { capture: c, events } = capture("stdout", { maxBacklogBytes: 25 });
-    const done = c.consume(source);
-    source.write("start of a line ");
-    source.write("that the backlog cannot hold\n");
-    source.write("after\n");
-    source.end();
-    await withTimeout(done, 10_000, "the end of the capture");
-    assert.deepEqual(events.map((e) => e.message), ["start of a line ", "after"]);
-    assert.equal(c.counters.backlogDroppedBytes, "that the backlog cannot hold\n".length);
   });
 });

@@ -42,12 +42,6 @@ export interface LogCaptureOptions {
   readonly textFields?: Readonly<Record<string, FieldValue>>;
   /** Reports a throwing onEvent (once). */
   readonly logger?: Logger;
-  /**
-   * consume(): bytes read but not yet parsed, at most (default 32 MiB). The pipe is read as fast as the task writes
-   * and parsing runs in slices between reads, so a task writing faster than the pipeline is never blocked; beyond
-   * this backlog its bytes still go to the sandbox file but are not shipped (counted in backlogDroppedBytes).
-   */
-  readonly maxBacklogBytes?: number;
   /** The clock of events without their own time (default Date.now). */
   readonly now?: () => number;
 }
@@ -70,21 +64,9 @@ export interface LogCaptureCounters {
   readonly skippedLines: number;
   /** Exceptions thrown by onEvent. */
   readonly callbackErrors: number;
-  /** Bytes read while the parsing backlog was full: in the sandbox file, not shipped. */
-  readonly backlogDroppedBytes: number;
-}
-
-export const DEFAULT_MAX_BACKLOG_BYTES = 32 * 1024 * 1024;
-/** How long one slice of parsing may hold the event loop before the pipe is read again. */
-const SLICE_MS = 5;
-/** Stands in the backlog where bytes were left out: the line cut by the gap is ended, the next one starts clean. */
-interface Gap {
-  /** The last byte left out was a newline: what follows the gap starts a line. */
-  endsWithNewline: boolean;
 }
 
 const ignore = (): void => undefined;
-const NEWLINE_BUFFER = Buffer.from("\n");
 
 export class LogCapture {
   readonly #onEvent: (event: LogEvent) => void;
@@ -100,18 +82,8 @@ export class LogCapture {
   #skipped = 0;
   #callbackErrors = 0;
   #ended = false;
-  readonly #maxBacklog: number;
-  readonly #backlog: (readonly [Buffer, number] | Gap)[] = [];
-  /** The last byte given to the assembler was a newline (no partial line pending). */
-  #atLineStart = true;
-  #backlogBytes = 0;
-  #backlogDropped = 0;
-  #sliceScheduled = false;
-  /** After a gap: bytes up to the next newline belong to a line whose start was left out. */
-  #skipToNewline = false;
 
   constructor(options: LogCaptureOptions) {
-    this.#maxBacklog = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES;
     const dropKeys = [...(options.dropKeys ?? [])];
     this.#onEvent = options.onEvent;
     this.#sandbox = options.sandboxFile;
@@ -143,7 +115,6 @@ export class LogCapture {
       events: this.#events,
       skippedLines: this.#skipped,
       callbackErrors: this.#callbackErrors,
-      backlogDroppedBytes: this.#backlogDropped,
     };
   }
 
@@ -161,69 +132,9 @@ export class LogCapture {
     this.push(Buffer.from(`${text}\n`, "utf8"));
   }
 
-  /** A chunk read from the pipe: to the sandbox file now, parsed in a later slice (see maxBacklogBytes). */
-  #enqueue(chunk: Buffer): void {
-    if (this.#ended) return;
-    this.#sandbox?.write(chunk);
-    if (this.#backlogBytes + chunk.length > this.#maxBacklog) {
-      if (this.#backlogDropped === 0) {
-        this.#logger?.log("warn", "the task writes faster than its lines can be shipped: lines beyond the backlog go to the sandbox file only (counted)", {
-          backlog_bytes: this.#maxBacklog,
-        });
-      }
-      this.#backlogDropped += chunk.length;
-      const last = this.#backlog.at(-1);
-      const endsWithNewline = chunk.at(-1) === 0x0a;
-      if (last !== undefined && !Array.isArray(last)) (last as Gap).endsWithNewline = endsWithNewline;
-      else this.#backlog.push({ endsWithNewline });
-      return;
-    }
-    this.#backlog.push([chunk, this.#clock()]);
-    this.#backlogBytes += chunk.length;
-    if (!this.#sliceScheduled) {
-      this.#sliceScheduled = true;
-      setImmediate(() => this.#drain(false));
-    }
-  }
-
-  /** Parses the backlog: one slice (then yields to the pipe), or all of it (at the end). */
-  #drain(all: boolean): void {
-    this.#sliceScheduled = false;
-    const started = performance.now();
-    let item;
-    while ((item = this.#backlog.shift()) !== undefined) {
-      if (!Array.isArray(item)) {
-        // End the line the gap cut (shipped as far as it was read), and skip the rest of the line after the gap.
-        if (!this.#atLineStart) this.#assembler.push(NEWLINE_BUFFER);
-        this.#atLineStart = true;
-        this.#skipToNewline = !(item as Gap).endsWithNewline;
-      } else {
-        let [chunk] = item as readonly [Buffer, number];
-        this.#backlogBytes -= chunk.length;
-        if (this.#skipToNewline) {
-          const newline = chunk.indexOf(0x0a);
-          this.#backlogDropped += newline < 0 ? chunk.length : newline + 1;
-          chunk = newline < 0 ? chunk.subarray(chunk.length) : chunk.subarray(newline + 1);
-          if (newline >= 0) this.#skipToNewline = false;
-        }
-        this.#now = (item as readonly [Buffer, number])[1];
-        if (chunk.length > 0) {
-          this.#assembler.push(chunk);
-          this.#atLineStart = chunk.at(-1) === 0x0a;
-        }
-      }
-      if (!all && performance.now() - started > SLICE_MS) break;
-    }
-    if (this.#backlog.length > 0 && !all && !this.#sliceScheduled) {
-      this.#sliceScheduled = true;
-      setImmediate(() => this.#drain(false));
-    }
-  }
-
   /** The end of the stream: the last line (without newline) and any joined record are passed on. Idempotent. */
   end(): void {
     if (this.#ended) return;
-    this.#drain(true);
     this.#now = this.#clock();
     this.#assembler.end();
     this.#joiner?.close();
@@ -236,7 +147,7 @@ export class LogCapture {
    */
   consume(source: Readable, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      const onData = (chunk: Buffer | string): void => this.#enqueue(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+      const onData = (chunk: Buffer | string): void => this.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
       const finish = (): void => {
         source.off("data", onData);
         source.off("end", finish);

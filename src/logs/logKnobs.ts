@@ -37,13 +37,6 @@ export const LOG_ENV = {
     default: 65536,
     description: "Longest line, 1024 to 1048576 bytes; longer lines are cut and marked `truncated`. The label `berth.log.max-line-bytes` overrides it.",
   },
-  BERTH_LOG_BACKLOG_BYTES: {
-    ...both,
-    type: "integer",
-    default: 33554432,
-    description:
-      "Bytes a task may write ahead of the pipeline's parsing (per stream, 64 KiB to 1 GiB): the pipe is always read at once, so a task writing faster than its lines can be shipped is never slowed; beyond this backlog its lines go to the sandbox file only, counted (`backlogDroppedBytes`) and logged once.",
-  },
   BERTH_LOG_DROP_KEYS: {
     ...both,
     type: "list",

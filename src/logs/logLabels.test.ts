@@ -56,10 +56,9 @@ describe("readLogLabels", () => {
 describe("readLogSettings", () => {
   it("defaults, values, and problems naming the variable", () => {
     const problems: string[] = [];
-    assert.deepEqual(readLogSettings({}, problems), { maxLineBytes: 65536, backlogBytes: 33554432, dropKeys: [], sandboxMaxBytes: 10485760, sandboxKeep: 9 });
+    assert.deepEqual(readLogSettings({}, problems), { maxLineBytes: 65536, dropKeys: [], sandboxMaxBytes: 10485760, sandboxKeep: 9 });
     assert.deepEqual(readLogSettings({ BERTH_LOG_MAX_LINE_BYTES: "4096", BERTH_LOG_DROP_KEYS: "a,b", BERTH_SANDBOX_LOG_MAX_BYTES: "0", BERTH_SANDBOX_LOG_KEEP: "3" }, problems), {
       maxLineBytes: 4096,
-      backlogBytes: 33554432,
       dropKeys: ["a", "b"],
       sandboxMaxBytes: 0,
       sandboxKeep: 3,

@@ -88,14 +88,13 @@ function integer(what: string, text: string, min: number, max: number, problems:
 /** Agent-wide settings (the executor's environment), declared in logKnobs.ts. */
 export interface LogSettings {
   readonly maxLineBytes: number;
-  readonly backlogBytes: number;
   readonly dropKeys: readonly string[];
   readonly sandboxMaxBytes: number;
   readonly sandboxKeep: number;
 }
 
 export function readLogSettings(env: Readonly<Record<string, string | undefined>>, problems: string[]): LogSettings {
-  const read = (name: "BERTH_LOG_MAX_LINE_BYTES" | "BERTH_LOG_BACKLOG_BYTES" | "BERTH_SANDBOX_LOG_MAX_BYTES" | "BERTH_SANDBOX_LOG_KEEP", min: number, max: number): number => {
+  const read = (name: "BERTH_LOG_MAX_LINE_BYTES" | "BERTH_SANDBOX_LOG_MAX_BYTES" | "BERTH_SANDBOX_LOG_KEEP", min: number, max: number): number => {
     const fallback = LOG_ENV[name].default;
     const text = env[name];
     if (text === undefined || text === "") return fallback;
@@ -103,7 +102,6 @@ export function readLogSettings(env: Readonly<Record<string, string | undefined>
   };
   return {
     maxLineBytes: read("BERTH_LOG_MAX_LINE_BYTES", 1024, 1024 * 1024),
-    backlogBytes: read("BERTH_LOG_BACKLOG_BYTES", 64 * 1024, 1024 * 1024 * 1024),
     dropKeys: (env.BERTH_LOG_DROP_KEYS ?? "").split(",").map((key) => key.trim()).filter((key) => key !== ""),
     sandboxMaxBytes: read("BERTH_SANDBOX_LOG_MAX_BYTES", 0, 2 ** 40),
     sandboxKeep: read("BERTH_SANDBOX_LOG_KEEP", 0, 1000),

@@ -21,8 +21,6 @@ export interface TaskLogsOptions {
   readonly metadata: LogMetadata;
   readonly labels: LogLabelSettings;
   readonly maxLineBytes: number;
-  /** Bytes read ahead of parsing, per stream (LogCaptureOptions.maxBacklogBytes). */
-  readonly backlogBytes?: number;
   readonly dropKeys: readonly string[];
   /** Where the task's lines go; none: the sandbox files only (nothing is parsed). */
   readonly sinks: readonly SinkConfig[];
@@ -144,7 +142,6 @@ export class TaskLogs {
       onEvent: (event) => shipper.push(event),
       ...(file ? { sandboxFile: file } : {}),
       maxLineBytes: labels.maxLineBytes ?? this.#options.maxLineBytes,
-      ...(this.#options.backlogBytes !== undefined ? { maxBacklogBytes: this.#options.backlogBytes } : {}),
       ...(labels.multiline ? { multiline: labels.multiline } : {}),
       dropKeys: [...this.#options.dropKeys, ...labels.dropKeys],
       structuredOnly: this.#options.structuredOnly,

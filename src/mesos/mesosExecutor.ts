@@ -434,7 +434,6 @@ export class MesosExecutor {
       ),
       labels: plan.labels ?? NO_LOG_LABELS,
       maxLineBytes: settings.maxLineBytes,
-      backlogBytes: settings.backlogBytes,
       dropKeys: settings.dropKeys,
       sinks: plan.sinks,
       structuredOnly: plan.structuredOnly,
