@@ -3,6 +3,13 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
+/** A benchmark's size from the environment (`BENCH_RUNS=3`…), to try the script quickly; the default is the benchmark. */
+export function positiveIntFromEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
 export interface Summary {
   n: number;
   median: number;

@@ -30,7 +30,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { LocalAgent, type ExecutorHandle, type TaskInput } from "../src/agent/index.js";
 import { isTerminalState, type TaskStatus } from "../src/mesos/types.js";
-import { describeMachine, fmt, markdownTable, ratio, summarize, summaryCells, writeSection, type Summary } from "./benchTable.js";
+import { describeMachine, fmt, markdownTable, positiveIntFromEnv, ratio, summarize, type Summary, summaryCells, writeSection } from "./benchTable.js";
 
 const RUNS = positiveIntFromEnv("BENCH_RUNS", 20);
 /** Launch/kill cycles on one single executable, for RSS before → after. */
@@ -86,12 +86,6 @@ const VARIANT_LABEL: Record<Variant, string> = {
   bundle: "tarball: launcher + bundle, system node",
   source: "source tree: bin/berth-executor, dist/",
 };
-
-function positiveIntFromEnv(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
 
 /** One process: blocks on the FIFO, stamps the wall clock, exits (read, printf and exit are bash builtins). */
 function taskScript(fifo: string, stampFile: string): string {

@@ -36,13 +36,7 @@ import { ownCgroupDirectory } from "../src/process/taskCgroup.js";
 import { BERTH_MAIN, shellTask, taggedProcesses } from "../test/helpers/berthHarness.js";
 import { repoRoot } from "../test/helpers/fixtures.js";
 import { waitFor } from "../test/helpers/waitFor.js";
-import { describeMachine, fmt, markdownTable, ratio, summarize, summaryCells, writeSection } from "./benchTable.js";
-
-function positiveIntFromEnv(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
+import { describeMachine, fmt, markdownTable, positiveIntFromEnv, ratio, summarize, summaryCells, writeSection } from "./benchTable.js";
 
 // The defaults are the benchmark; the variables only exist to try the script quickly.
 const HEALTH_TASKS = positiveIntFromEnv("BENCH_HEALTH_TASKS", 100);

@@ -21,7 +21,7 @@ import { LocalAgent } from "../src/agent/index.js";
 import { BERTH_EXECUTOR, BERTH_MAIN, TAG_VARIABLE, taggedProcesses } from "../test/helpers/berthHarness.js";
 import { RSYSLOGD_BIN, startRsyslog } from "../test/helpers/rsyslog.js";
 import { repoRoot } from "../test/helpers/fixtures.js";
-import { describeMachine, fmt, markdownTable, summarize, writeSection, type Summary } from "./benchTable.js";
+import { describeMachine, fmt, markdownTable, positiveIntFromEnv, summarize, type Summary, writeSection } from "./benchTable.js";
 import { LINE_BYTES } from "./logs/benchLines.js";
 import { runExecutorTask, type ExecutorTaskResult } from "./logs/executorTask.js";
 import { generatorAlone, startPlainPipe, type GeneratorStats } from "./logs/plainPipe.js";
@@ -29,12 +29,6 @@ import { CpuWindow } from "./logs/procStats.js";
 import { BenchReceiver, type ReceiverStats } from "./logs/receiver.js";
 import { sandboxStreamLines } from "./logs/sandboxFiles.js";
 import { SeqCounter, type SeqCounts } from "./logs/seqCounter.js";
-
-function positiveIntFromEnv(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
 
 const LINES = positiveIntFromEnv("BENCH_LINES", 500_000);
 const RUNS = positiveIntFromEnv("BENCH_RUNS", 3);
@@ -207,25 +201,14 @@ class LogBench {
     const receiver = await BenchReceiver.start();
     try {
       const lines = RATE * OUTAGE_TOTAL_S;
-      let stopAt = 0;
-      let restartAt = 0;
-      let restartWall = 0;
-      let atStop: number | undefined;
-      const run = await this.#executorRun(`tcp://127.0.0.1:${receiver.port}`, lines, RATE, async ({ runningAt }) => {
-        await delay(Math.max(0, runningAt + OUTAGE_AT_S * 1000 - performance.now()), undefined, { signal: this.#signal });
-        stopAt = performance.now();
-        atStop = (await receiver.stop()).distinct;
-        await delay(Math.max(0, stopAt + OUTAGE_S * 1000 - performance.now()), undefined, { signal: this.#signal });
-        await receiver.restart();
-        restartAt = performance.now();
-        restartWall = Date.now();
-      }, true);
+      const { run, times } = await this.#outageRun(`tcp://127.0.0.1:${receiver.port}`, lines, async () => (await receiver.stop()).distinct, () => receiver.restart());
+      const { restartAt } = times;
       const stats = await receiver.stats(lines);
       // The receiver's clock: the first accept after the restart, relative to its `now` when asked.
       const restartOnReceiverClock = stats.now - (performance.now() - restartAt);
       const reconnect = stats.acceptedAt.find((at) => at >= restartOnReceiverClock);
       this.outages.push(
-        outageOf(`tcp:// (Node receiver), run ${round}`, run, stats, lines, { stopAt, restartAt, restartWall, atStop, reconnectS: reconnect === undefined ? undefined : (reconnect - restartOnReceiverClock) / 1000 }),
+        outageOf(`tcp:// (Node receiver), run ${round}`, run, stats, lines, { ...times, reconnectS: reconnect === undefined ? undefined : (reconnect - restartOnReceiverClock) / 1000 }),
       );
     } finally {
       await receiver.close();
@@ -236,29 +219,39 @@ class LogBench {
     const rsyslog = await startRsyslog({ relp: true });
     try {
       const lines = RATE * OUTAGE_TOTAL_S;
-      let stopAt = 0;
-      let restartAt = 0;
-      let restartWall = 0;
-      let atStop: number | undefined;
-      const run = await this.#executorRun(`relp://127.0.0.1:${rsyslog.relpPort}`, lines, RATE, async ({ runningAt }) => {
-        await delay(Math.max(0, runningAt + OUTAGE_AT_S * 1000 - performance.now()), undefined, { signal: this.#signal });
-        stopAt = performance.now();
-        await rsyslog.stop();
-        atStop = countFile(rsyslog.outFile).distinct;
-        await delay(Math.max(0, stopAt + OUTAGE_S * 1000 - performance.now()), undefined, { signal: this.#signal });
-        await rsyslog.start();
-        restartAt = performance.now();
-        restartWall = Date.now();
-      }, true);
+      const { run, times } = await this.#outageRun(
+        `relp://127.0.0.1:${rsyslog.relpPort}`,
+        lines,
+        async () => {
+          await rsyslog.stop();
+          return countFile(rsyslog.outFile).distinct;
+        },
+        () => rsyslog.start(),
+      );
       await rsyslog.stop(); // writes out what it took
       const counter = new SeqCounter();
       if (existsSync(rsyslog.outFile)) counter.push(readFileSync(rsyslog.outFile));
       counter.end();
       const stats = { ...counter.counts, missing: counter.missing(lines) };
-      this.outages.push(outageOf("relp:// (rsyslogd imrelp)", run, stats, lines, { stopAt, restartAt, restartWall, atStop, reconnectS: undefined }));
+      this.outages.push(outageOf("relp:// (rsyslogd imrelp)", run, stats, lines, { ...times, reconnectS: undefined }));
     } finally {
       await rsyslog.remove();
     }
+  }
+
+  /** A paced run whose sink is stopped OUTAGE_AT_S after TASK_RUNNING and started again OUTAGE_S later. */
+  async #outageRun(sinks: string, lines: number, stopSink: () => Promise<number | undefined>, startSink: () => Promise<void>) {
+    const times = { stopAt: 0, restartAt: 0, restartWall: 0, atStop: undefined as number | undefined };
+    const run = await this.#executorRun(sinks, lines, RATE, async ({ runningAt }) => {
+      await delay(Math.max(0, runningAt + OUTAGE_AT_S * 1000 - performance.now()), undefined, { signal: this.#signal });
+      times.stopAt = performance.now();
+      times.atStop = await stopSink();
+      await delay(Math.max(0, times.stopAt + OUTAGE_S * 1000 - performance.now()), undefined, { signal: this.#signal });
+      await startSink();
+      times.restartAt = performance.now();
+      times.restartWall = Date.now();
+    }, true);
+    return { run, times };
   }
 
   #executorRun(

@@ -4,12 +4,15 @@ import { AgentTokenError, TOKEN_VARIABLE, reexecWithoutTokenInEnvironment, takeA
 import { ConfigError, readExecutorConfig } from "../mesos/executorConfig.js";
 import { MesosExecutor } from "../mesos/mesosExecutor.js";
 import { readMetricsSettings } from "../metrics/metricsSettings.js";
-import type { RunningMetrics } from "../metrics/startMetrics.js";
+import { loadMetrics } from "../metrics/loadMetrics.js";
 
 export async function executorCommand(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Before anything else: a re-exec (Node ≥ 22.15) must happen while nothing has been spawned, and the token's
   // descriptor must be closed before a child could inherit it.
   const reexecError = env === process.env ? reexecWithoutTokenInEnvironment(env) : undefined;
+  // Read first, so that its problems are reported with the executor's own.
+  const metricsProblems: string[] = [];
+  const metricsSettings = readMetricsSettings(env, metricsProblems);
   let taken;
   let config;
   try {
@@ -18,17 +21,15 @@ export async function executorCommand(env: NodeJS.ProcessEnv = process.env): Pro
     config = readExecutorConfig({ ...env, [TOKEN_VARIABLE]: taken.token });
   } catch (error) {
     // Every bad variable at once, the metrics' too.
-    const reported = error instanceof ConfigError ? new ConfigError([...error.problems, ...metricsProblems(env)]) : error;
+    const reported = error instanceof ConfigError ? new ConfigError([...error.problems, ...metricsProblems]) : error;
     if (reported instanceof ConfigError || reported instanceof AgentTokenError) {
       process.stderr.write(`berth executor: ${reported.message}\n`);
       return 2;
     }
     throw error;
   }
-  const problems: string[] = [];
-  const metricsSettings = readMetricsSettings(env, problems);
-  if (problems.length > 0) {
-    process.stderr.write(`berth executor: ${new ConfigError(problems).message}\n`);
+  if (metricsProblems.length > 0) {
+    process.stderr.write(`berth executor: ${new ConfigError(metricsProblems).message}\n`);
     return 2;
   }
   if (env.BERTH_CONFIG) {
@@ -61,17 +62,7 @@ export async function executorCommand(env: NodeJS.ProcessEnv = process.env): Pro
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
-  let running: RunningMetrics | undefined;
-  if (metricsSettings) {
-    // Loaded only when configured: the metrics library costs ~120 ms at start.
-    const { startMetrics } = await import("../metrics/startMetrics.js");
-    try {
-      running = await startMetrics(metricsSettings, logger, stop.signal);
-    } catch (error) {
-      // Metrics are for operators; a port in use must not cost the task its executor.
-      logger.log("error", `metrics are off: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
+  const running = await loadMetrics(metricsSettings, logger, stop.signal);
   try {
     return await new MesosExecutor({ config, env: { ...env }, logger, ...(running ? { metrics: running.metrics } : {}) }).run(stop.signal);
   } finally {
@@ -79,10 +70,4 @@ export async function executorCommand(env: NodeJS.ProcessEnv = process.env): Pro
     process.off("SIGINT", onSignal);
     await running?.stop(AbortSignal.timeout(2_000));
   }
-}
-
-function metricsProblems(env: Readonly<Record<string, string | undefined>>): string[] {
-  const problems: string[] = [];
-  readMetricsSettings(env, problems);
-  return problems;
 }

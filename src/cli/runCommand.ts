@@ -13,12 +13,13 @@ import { outcomeLogLevel } from "../core/outcomeLogLevel.js";
 import { TaskLifecycle, type LifecycleEvents, type LifecycleOutcome } from "../core/taskLifecycle.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { NO_LOG_LABELS } from "../logs/logLabels.js";
 import { readTaskLogSettings, type TaskLogSettings } from "../logs/logSettings.js";
 import { SandboxFile } from "../logs/sandboxFile.js";
 import { taskLogMetadata } from "../logs/taskLogMetadata.js";
 import { TaskLogs } from "../logs/taskLogs.js";
 import { readMetricsSettings } from "../metrics/metricsSettings.js";
-import type { RunningMetrics } from "../metrics/startMetrics.js";
+import { loadMetrics } from "../metrics/loadMetrics.js";
 import { noMetrics } from "../metrics/taskMetrics.js";
 import { signalNumber } from "../process/exitStatus.js";
 import { RunConfigError, parseRunConfig, readRunConfig, runTaskFromConfig, type RunTask } from "../run/runConfig.js";
@@ -64,15 +65,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions, {
 
   const root = createLogger((line) => write(`berth: ${line}`), { minLevel: level });
   const logger = root.child({ task: task.spec.taskId });
-  let running: RunningMetrics | undefined;
-  if (metricsSettings) {
-    const { startMetrics } = await import("../metrics/startMetrics.js");
-    try {
-      running = await startMetrics(metricsSettings, logger, new AbortController().signal);
-    } catch (error) {
-      logger.log("error", `metrics are off: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
+  const running = await loadMetrics(metricsSettings, logger, new AbortController().signal);
   const metrics = running?.metrics ?? noMetrics;
   const logs = logSettings.sinks.length > 0 ? runTaskLogs(task, logSettings, env, logger) : undefined;
   if (logs) metrics.addCounters("logs", () => logs.counters());
@@ -168,7 +161,7 @@ function runTaskLogs(task: RunTask, settings: TaskLogSettings, env: NodeJS.Proce
   const own = (fd: 1 | 2): SandboxFile => new SandboxFile({ path: `/proc/self/fd/${fd}`, fd, maxBytes: 0, logger });
   return new TaskLogs({
     metadata: taskLogMetadata({ taskId: task.spec.taskId, appName: task.spec.name, dropKeys: settings.dropKeys }, env),
-    labels: { ship: true, structuredOnly: false, scId: undefined, extraFields: {}, dropKeys: [], multiline: undefined, maxLineBytes: undefined, sinks: undefined },
+    labels: { ...NO_LOG_LABELS, ship: true },
     maxLineBytes: settings.maxLineBytes,
     dropKeys: settings.dropKeys,
     sinks: settings.sinks,

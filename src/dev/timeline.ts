@@ -3,6 +3,8 @@
 // task's output as it is, and on a terminal a live line for what is being waited for (health, readiness, a drain).
 // An instance's executor diagnostics and task output are held back until its first status (TASK_STARTING) is shown:
 // they travel on a pipe, the status through the agent, and the pipe is usually faster.
+import type { FieldValue } from "../logs/logEvent.js";
+import { logfmtValue } from "../logs/logfmtEncoder.js";
 import { LineSplitter } from "../logs/lineSplitter.js";
 
 export interface TimelineOptions {
@@ -111,7 +113,7 @@ export class Timeline {
     const stream = String(event.stream ?? "?");
     const fields = Object.entries(event)
       .filter(([key]) => !LOG_ENVELOPE.has(key))
-      .map(([key, value]) => `${key}=${typeof value === "string" ? (/^[^\s"=]+$/.test(value) ? value : JSON.stringify(value)) : JSON.stringify(value)}`)
+      .map(([key, value]) => `${key}=${logfmtValue(value as FieldValue)}`)
       .join(" ");
     const message = String(event.message ?? "");
     const print = (): void =>

@@ -63,6 +63,9 @@ export function readLogLabels(labels: ReadonlyMap<string, string>, problems: str
   return { ship, structuredOnly: ship && !labels.has("log-scraping-all"), scId: labels.get("scId"), extraFields, dropKeys, multiline, maxLineBytes, sinks };
 }
 
+/** A task without log labels: ships nothing of its own accord, no extra fields, no joining. */
+export const NO_LOG_LABELS: LogLabelSettings = Object.freeze(readLogLabels(new Map(), []));
+
 function compile(source: string, problems: string[]): RegExp | undefined {
   if (source.length > 256) {
     problems.push(`label berth.log.multiline: at most 256 characters (it is matched against the first ${MATCHED_PREFIX} characters of every line)`);

@@ -119,7 +119,7 @@ export class TaskLogs {
   /** Flat counters for metrics: capture_* per stream and ship_* totals. */
   counters(): TaskLogCounters {
     const out: Record<string, number> = {};
-    for (const capture of [...this.#captures]) {
+    for (const capture of this.#captures) {
       for (const [key, value] of Object.entries(capture.counters)) out[`capture_${key}`] = (out[`capture_${key}`] ?? 0) + value;
     }
     if (this.#shipper) {

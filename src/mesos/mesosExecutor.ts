@@ -5,16 +5,16 @@
 //             │  ▼                                               ▼
 //          reconnecting (checkpoint: random backoff       shutting down: kill every task within the
 //          within MESOS_RECOVERY_TIMEOUT; else shut down)  shutdown grace, then exit
+import { join } from "node:path";
 import type { CheckStatus } from "../core/health/index.js";
+import type { Hook } from "../core/hook.js";
 import { outcomeLogLevel } from "../core/outcomeLogLevel.js";
 import { TaskLifecycle, type LifecycleOutcome } from "../core/taskLifecycle.js";
 import type { Logger } from "../logger.js";
-import { join } from "node:path";
-import type { LogLabelSettings } from "../logs/logLabels.js";
+import { NO_LOG_LABELS } from "../logs/logLabels.js";
 import { SandboxFile } from "../logs/sandboxFile.js";
 import { taskLogMetadata } from "../logs/taskLogMetadata.js";
 import { spoolRootOf, TaskLogs } from "../logs/taskLogs.js";
-import type { Hook } from "../core/hook.js";
 import { noMetrics, type TaskMetrics } from "../metrics/taskMetrics.js";
 import { setLongTimeout, sleep, type LongTimer } from "../time/longTimer.js";
 import { AgentConnection, type Subscription } from "./agentConnection.js";
@@ -581,8 +581,6 @@ export class MesosExecutor {
     this.#metrics.statusUpdate(state, extra.reason);
   }
 }
-
-const NO_LOG_LABELS: LogLabelSettings = { ship: false, structuredOnly: false, scId: undefined, extraFields: {}, dropKeys: [], multiline: undefined, maxLineBytes: undefined, sinks: undefined };
 
 /** Delivers the task's lines at its end, within the flush timeout (or what a kill budget leaves). */
 function logsFlushHook(logs: TaskLogs, timeoutMs: number): Hook {
