@@ -68,6 +68,13 @@ export interface LogCaptureCounters {
 
 const ignore = (): void => undefined;
 
+/** The sandbox file gets every byte at the disk's pace: its reader waits while the file's queue is congested. */
+export function pauseWhileCongested(source: Readable, file: SandboxFile | undefined): void {
+  if (!file?.congested || source.isPaused()) return;
+  source.pause();
+  void file.drained().then(() => source.resume());
+}
+
 export class LogCapture {
   readonly #onEvent: (event: LogEvent) => void;
   readonly #sandbox: SandboxFile | undefined;
@@ -147,7 +154,10 @@ export class LogCapture {
    */
   consume(source: Readable, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      const onData = (chunk: Buffer | string): void => this.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+      const onData = (chunk: Buffer | string): void => {
+        this.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+        pauseWhileCongested(source, this.#sandbox);
+      };
       const finish = (): void => {
         source.off("data", onData);
         source.off("end", finish);

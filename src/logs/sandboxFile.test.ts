@@ -173,3 +173,30 @@ describe("SandboxFile", () => {
     assert.equal(file.counters.droppedBytes, file.counters.receivedBytes);
   });
 });
+
+describe("SandboxFile: congestion (its reader waits for the disk instead of losing bytes)", () => {
+  it("congested once half the queue's bound waits; drained() resolves when the disk caught up; nothing dropped", async () => {
+    const file = new SandboxFile({ path: join(root, "congested"), maxQueuedBytes: 64 * 1024, coalesceMs: 1_000 });
+    assert.equal(file.congested, false);
+    await file.drained();
+    file.write(Buffer.alloc(40 * 1024, 0x61));
+    file.write(Buffer.from("\n"));
+    assert.equal(file.congested, true, "40 KiB of a 64 KiB bound wait");
+    await withTimeout(file.drained(), 10_000, "the file to drain");
+    assert.equal(file.congested, false);
+    await file.close();
+    assert.equal(file.counters.droppedBytes, 0);
+    assert.equal(readFileSync(join(root, "congested")).length, 40 * 1024 + 1);
+  });
+
+  it("a failing file is never congested (its bytes are dropped and counted at the bound, the task is not held)", async () => {
+    const file = new SandboxFile({ path: join(root, "missing-dir", "stdout"), maxQueuedBytes: 64 * 1024, logger: silentTestLogger });
+    file.write(Buffer.alloc(40 * 1024, 0x61));
+    file.write(Buffer.from("\n"));
+    assert.equal(file.congested, false);
+    await withTimeout(file.drained(), 1_000, "drained() at once");
+    await file.close();
+  });
+});
+
+const silentTestLogger: Logger = { log: () => undefined, child: () => silentTestLogger };

@@ -103,6 +103,7 @@ export class SandboxFile {
   #failure: LongTimer | undefined;
   #closed = false;
   #idle: (() => void)[] = [];
+  #drainWaiters: (() => void)[] = [];
 
   constructor({
     path,
@@ -156,6 +157,28 @@ export class SandboxFile {
     this.#schedule();
   }
 
+  /**
+   * Over half of the queue's bound waits while the file works: a reader that can wait (a task's pipe) should pause
+   * until drained() resolves, so that the file gets every byte at the disk's pace. A failing file is never congested:
+   * its bytes are dropped and counted at the bound instead of holding the task.
+   */
+  get congested(): boolean {
+    return !this.#failing && !this.#closed && this.#queuedBytes >= this.#maxQueued / 2;
+  }
+
+  /** Resolves once the file is no longer congested. */
+  drained(): Promise<void> {
+    if (!this.congested) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  #notifyDrained(): void {
+    if (this.#drainWaiters.length === 0 || this.congested) return;
+    const waiting = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const resolve of waiting) resolve();
+  }
+
   /** A whole line of Berth's own (newline added), placed between the task's lines, never inside one. */
   writeLine(text: string): void {
     if (this.#closed) return;
@@ -185,6 +208,7 @@ export class SandboxFile {
     this.counters.droppedBytes += this.#queuedBytes;
     this.#queue = [];
     this.#queuedBytes = 0;
+    this.#notifyDrained();
     this.#partialTimer?.clear();
     this.#failure?.clear();
     this.#coalesce?.clear();
@@ -281,6 +305,7 @@ export class SandboxFile {
       }
       this.#recovered();
       this.#queuedBytes -= written;
+      this.#notifyDrained();
       this.counters.writtenBytes += written;
       this.#size += written;
       if (written < total) this.#queue = remainder(buffers, written).concat(this.#queue);
@@ -323,6 +348,7 @@ export class SandboxFile {
       );
       this.#logger?.log("error", failure.message, { code: failure.code, path: this.path });
     }
+    this.#notifyDrained();
     this.#failure?.clear();
     this.#failure = setLongTimeout(() => {
       this.#failure = undefined;

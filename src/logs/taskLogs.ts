@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import { join } from "node:path";
 import type { Logger } from "../logger.js";
 import { encoderFor } from "./encoderFor.js";
-import { LogCapture } from "./logCapture.js";
+import { LogCapture, pauseWhileCongested } from "./logCapture.js";
 import type { LogLabelSettings } from "./logLabels.js";
 import type { LogStream } from "./logEvent.js";
 import type { SandboxFile } from "./sandboxFile.js";
@@ -168,7 +168,10 @@ function copyRaw(source: Readable, file: SandboxFile | undefined, signal: AbortS
       source.destroy();
       done();
     };
-    source.on("data", (chunk: Buffer) => file?.write(chunk));
+    source.on("data", (chunk: Buffer) => {
+      file?.write(chunk);
+      pauseWhileCongested(source, file);
+    });
     source.on("error", () => undefined);
     source.once("end", done);
     source.once("close", done);
