@@ -308,8 +308,12 @@ describe("haproxyHook against a real HAProxy", () => {
     await hook.healthy!(context(AbortSignal.timeout(10_000), lines));
     assert.equal((await get(haproxy.port, "/")).status, 200);
     await haproxy.reload();
-    await waitFor(async () => (await get(haproxy.port, "/")).status === 200, { what: "HAProxy to route to the task again after the reload" });
+    // The old worker may still answer a request or two while it hands its listeners over, so the
+    // proof is the new worker's own server list (reload() resolves once the socket is the new one's).
+    await waitFor(async () => lines.includes(`registered be/${name()} at 127.0.0.1:${task.port} again`), { what: "the re-check loop to add the server again" });
     assert.ok(lines.some((l) => l.startsWith(`server be/${name()} is gone from HAProxy`)), lines.join("\n"));
+    assert.deepEqual(await serverNames(haproxy, "be"), [name()]);
+    await waitFor(async () => (await get(haproxy.port, "/")).status === 200, { what: "HAProxy to route to the task again after the reload" });
     await hook.preKill!(preKillContext(AbortSignal.timeout(10_000), lines));
     assert.deepEqual(await serverNames(haproxy, "be"), []);
   });
