@@ -68,6 +68,38 @@ function inlineMesosSchema() {
   };
 }
 
+/** esbuild plugin: the log thread starts from its file beside logThreadScript.js; the bundle carries its source. */
+function inlineLogThread(source) {
+  const scriptJs = join(REPO, "dist", "src", "logs", "thread", "logThreadScript.js");
+  return {
+    name: "inline-log-thread",
+    setup(b) {
+      b.onLoad({ filter: /[\\/]logThreadScript\.js$/ }, (args) => {
+        if (resolve(args.path) !== scriptJs) return undefined;
+        return { contents: `export function logThreadScript() { return { eval: true, script: ${JSON.stringify(source)} }; }\n`, loader: "js" };
+      });
+    },
+  };
+}
+
+/** The log thread (a worker thread) as one CommonJS source: the executor bundle starts it with `eval`. */
+async function logThreadSource() {
+  const result = await build({
+    entryPoints: [join(REPO, "dist", "src", "logs", "thread", "logThreadMain.js")],
+    write: false,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  return result.outputFiles[0].text;
+}
+
 async function bundle(outFile) {
   const result = await build({
     entryPoints: [join(REPO, "scripts", "package", "executorEntry.mjs")],
@@ -84,7 +116,7 @@ async function bundle(outFile) {
     keepNames: true,
     legalComments: "eof",
     banner: { js: `// berth-executor ${PKG.version} (bundled by scripts/package.mjs; source: the berth repository)` },
-    plugins: [inlineMesosSchema()],
+    plugins: [inlineMesosSchema(), inlineLogThread(await logThreadSource())],
     metafile: true,
     logLevel: "warning",
   });

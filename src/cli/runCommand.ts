@@ -163,6 +163,7 @@ function runTaskLogs(task: RunTask, settings: TaskLogSettings, env: NodeJS.Proce
     metadata: taskLogMetadata({ taskId: task.spec.taskId, appName: task.spec.name, dropKeys: settings.dropKeys }, env),
     labels: { ...NO_LOG_LABELS, ship: true },
     maxLineBytes: settings.maxLineBytes,
+    bufferBytes: settings.bufferBytes,
     dropKeys: settings.dropKeys,
     sinks: settings.sinks,
     structuredOnly: false,

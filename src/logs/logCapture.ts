@@ -2,8 +2,8 @@
 //
 //   Readable ─data─▶ SandboxFile (every raw byte) ─▶ LineAssembler ─▶ [LineJoiner] ─▶ parse + enrich ─▶ onEvent
 //
-// The Readable is read in flowing mode and never paused: the task is never slowed by what happens downstream.
-// onEvent is called synchronously for each event and must not block; an exception from it is counted and logged
+// In the executor, TaskLogPipeline pushes bytes a LogThread read; consume() reads a Readable itself (tests, tools),
+// paused only while its sandbox file is congested. onEvent is called synchronously for each event and must not block; an exception from it is counted and logged
 // once, never thrown back into the pipe's reading. The capture ends when the stream ends, which is when the LAST
 // process holding the pipe's write end closes it (children that write after the task's leader exited are captured),
 // or when consume()'s signal aborts (the pipe is then destroyed, so a leftover writer cannot hold the capture open).
@@ -12,6 +12,7 @@ import type { Logger } from "../logger.js";
 import { DEFAULT_MAX_LINE_BYTES, LineAssembler } from "./lineAssembler.js";
 import { LineJoiner, type LineJoinerOptions } from "./lineJoiner.js";
 import { parseLine } from "./lineParser.js";
+import { readStream } from "./readStream.js";
 import { LogEnricher } from "./logEnricher.js";
 import type { FieldValue, LogEvent, LogStream } from "./logEvent.js";
 import type { SandboxFile } from "./sandboxFile.js";
@@ -64,15 +65,6 @@ export interface LogCaptureCounters {
   readonly skippedLines: number;
   /** Exceptions thrown by onEvent. */
   readonly callbackErrors: number;
-}
-
-const ignore = (): void => undefined;
-
-/** The sandbox file gets every byte at the disk's pace: its reader waits while the file's queue is congested. */
-export function pauseWhileCongested(source: Readable, file: SandboxFile | undefined): void {
-  if (!file?.congested || source.isPaused()) return;
-  source.pause();
-  void file.drained().then(() => source.resume());
 }
 
 export class LogCapture {
@@ -148,43 +140,10 @@ export class LogCapture {
     this.#ended = true;
   }
 
-  /**
-   * Reads `source` until it ends, closes or fails, then end()s. An abort stops reading at once and destroys the
-   * source. Never rejects.
-   */
-  consume(source: Readable, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const onData = (chunk: Buffer | string): void => {
-        this.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
-        pauseWhileCongested(source, this.#sandbox);
-      };
-      const finish = (): void => {
-        source.off("data", onData);
-        source.off("end", finish);
-        source.off("close", finish);
-        source.off("error", finish);
-        signal?.removeEventListener("abort", onAbort);
-        this.end();
-        resolve();
-      };
-      const onAbort = (): void => {
-        finish();
-        source.destroy();
-      };
-      if (signal?.aborted) {
-        onAbort();
-        return;
-      }
-      source.on("data", onData);
-      // Never removed: an error emitted after the capture ended must not become an uncaught exception.
-      source.on("error", ignore);
-      source.once("end", finish);
-      source.once("close", finish);
-      // A read error (EIO…) ends the capture; what was read is kept.
-      source.once("error", finish);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      if (source.readableEnded || source.destroyed) finish();
-    });
+  /** Reads `source` until it ends, closes or fails (see readStream), then end()s. Never rejects. */
+  async consume(source: Readable, signal?: AbortSignal): Promise<void> {
+    await readStream(source, (chunk) => this.push(chunk), { ...(signal ? { signal } : {}), downstream: [this.#sandbox] });
+    this.end();
   }
 
   #line(text: string, truncated: boolean): void {

@@ -37,6 +37,13 @@ export const LOG_ENV = {
     default: 65536,
     description: "Longest line, 1024 to 1048576 bytes; longer lines are cut and marked `truncated`. The label `berth.log.max-line-bytes` overrides it.",
   },
+  BERTH_LOG_BUFFER_BYTES: {
+    ...both,
+    type: "integer",
+    default: 16777216,
+    description:
+      "Bytes of a shipping task's output read but not yet parsed (1 MiB to 1 GiB). Lines are parsed and shipped on a thread of their own, so a task may write faster than that for this long without waiting; beyond it the task's pipe waits for the parser (nothing is dropped). Memory, not disk: the sinks' queues and spools come after.",
+  },
   BERTH_LOG_DROP_KEYS: {
     ...both,
     type: "list",

@@ -56,16 +56,17 @@ describe("readLogLabels", () => {
 describe("readLogSettings", () => {
   it("defaults, values, and problems naming the variable", () => {
     const problems: string[] = [];
-    assert.deepEqual(readLogSettings({}, problems), { maxLineBytes: 65536, dropKeys: [], sandboxMaxBytes: 10485760, sandboxKeep: 9 });
-    assert.deepEqual(readLogSettings({ BERTH_LOG_MAX_LINE_BYTES: "4096", BERTH_LOG_DROP_KEYS: "a,b", BERTH_SANDBOX_LOG_MAX_BYTES: "0", BERTH_SANDBOX_LOG_KEEP: "3" }, problems), {
+    assert.deepEqual(readLogSettings({}, problems), { maxLineBytes: 65536, dropKeys: [], sandboxMaxBytes: 10485760, sandboxKeep: 9, bufferBytes: 16777216 });
+    assert.deepEqual(readLogSettings({ BERTH_LOG_MAX_LINE_BYTES: "4096", BERTH_LOG_DROP_KEYS: "a,b", BERTH_SANDBOX_LOG_MAX_BYTES: "0", BERTH_SANDBOX_LOG_KEEP: "3", BERTH_LOG_BUFFER_BYTES: "1048576" }, problems), {
       maxLineBytes: 4096,
       dropKeys: ["a", "b"],
       sandboxMaxBytes: 0,
       sandboxKeep: 3,
+      bufferBytes: 1048576,
     });
     assert.deepEqual(problems, []);
-    readLogSettings({ BERTH_SANDBOX_LOG_KEEP: "-1" }, problems);
-    assert.deepEqual(problems, ['BERTH_SANDBOX_LOG_KEEP: expected an integer from 0 to 1000, got "-1"']);
+    readLogSettings({ BERTH_SANDBOX_LOG_KEEP: "-1", BERTH_LOG_BUFFER_BYTES: "1000" }, problems);
+    assert.deepEqual(problems, ['BERTH_SANDBOX_LOG_KEEP: expected an integer from 0 to 1000, got "-1"', 'BERTH_LOG_BUFFER_BYTES: expected an integer from 1048576 to 1073741824, got "1000"']);
   });
 });
 

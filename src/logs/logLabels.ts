@@ -94,10 +94,12 @@ export interface LogSettings {
   readonly dropKeys: readonly string[];
   readonly sandboxMaxBytes: number;
   readonly sandboxKeep: number;
+  /** Bytes of a task's output waiting for its log thread beyond which the task's pipes wait. */
+  readonly bufferBytes: number;
 }
 
 export function readLogSettings(env: Readonly<Record<string, string | undefined>>, problems: string[]): LogSettings {
-  const read = (name: "BERTH_LOG_MAX_LINE_BYTES" | "BERTH_SANDBOX_LOG_MAX_BYTES" | "BERTH_SANDBOX_LOG_KEEP", min: number, max: number): number => {
+  const read = (name: "BERTH_LOG_MAX_LINE_BYTES" | "BERTH_LOG_BUFFER_BYTES" | "BERTH_SANDBOX_LOG_MAX_BYTES" | "BERTH_SANDBOX_LOG_KEEP", min: number, max: number): number => {
     const fallback = LOG_ENV[name].default;
     const text = env[name];
     if (text === undefined || text === "") return fallback;
@@ -108,5 +110,6 @@ export function readLogSettings(env: Readonly<Record<string, string | undefined>
     dropKeys: (env.BERTH_LOG_DROP_KEYS ?? "").split(",").map((key) => key.trim()).filter((key) => key !== ""),
     sandboxMaxBytes: read("BERTH_SANDBOX_LOG_MAX_BYTES", 0, 2 ** 40),
     sandboxKeep: read("BERTH_SANDBOX_LOG_KEEP", 0, 1000),
+    bufferBytes: read("BERTH_LOG_BUFFER_BYTES", 1024 * 1024, 2 ** 30),
   };
 }

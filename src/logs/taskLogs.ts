@@ -1,30 +1,38 @@
 // One task's output, end to end: its stdout and stderr (and its hooks' output) into the sandbox files, and — when the
-// task ships its logs — parsed, enriched and handed to its sinks. Built by the front end per task; the sandbox files
-// are the executor's (one pair per sandbox, shared by the tasks of a group).
+// task ships its logs — to its log thread, which parses, enriches and ships them. Built by the front end per task; the
+// sandbox files are the executor's (one pair per sandbox, shared by the tasks of a group).
 //
 //   stdout/stderr pipe ──▶ SandboxFile (every raw byte, rotated)
-//                     └──▶ LogCapture (lines → parse → enrich) ──▶ LogShipper (per sink: encode → queue/spool → send)
-//   hook output lines ──▶ LogCapture (stream "hook"), when shipping
+//                     └──▶ LogThread ══ worker thread ══▶ TaskLogPipeline (lines → parse → enrich → sinks)
+//   hook output lines ──▶ LogThread (stream "hook"), when shipping
+//
+// This thread only copies bytes, so the task's pipe is read as fast as the task writes. It waits (pauses the pipe)
+// only while a sandbox file or the log thread is congested: every byte reaches both, at the disk's and the parser's
+// pace, and neither ever drops what the task wrote.
 import type { Readable } from "node:stream";
 import { join } from "node:path";
 import type { Logger } from "../logger.js";
-import { encoderFor } from "./encoderFor.js";
-import { LogCapture, pauseWhileCongested } from "./logCapture.js";
 import type { LogLabelSettings } from "./logLabels.js";
-import type { LogStream } from "./logEvent.js";
+import { readStream } from "./readStream.js";
 import type { SandboxFile } from "./sandboxFile.js";
-import { LogShipper } from "./ship/logShipper.js";
+import { LogThread } from "./thread/logThread.js";
+import type { TaskStream } from "./thread/logThreadMessages.js";
+import type { TaskLogCounters } from "./thread/taskLogPipeline.js";
 import type { SinkConfig } from "./ship/sinkConfig.js";
 import type { LogMetadata } from "./taskLogMetadata.js";
+
+export type { TaskLogCounters } from "./thread/taskLogPipeline.js";
 
 export interface TaskLogsOptions {
   readonly metadata: LogMetadata;
   readonly labels: LogLabelSettings;
   readonly maxLineBytes: number;
+  /** Bytes of output waiting for the log thread beyond which the task's pipes wait (BERTH_LOG_BUFFER_BYTES). */
+  readonly bufferBytes: number;
   readonly dropKeys: readonly string[];
-  /** Where the task's lines go; none: the sandbox files only (nothing is parsed). */
+  /** Where the task's lines go; none: the sandbox files only (nothing is parsed, no thread is started). */
   readonly sinks: readonly SinkConfig[];
-  /** Ship plain text lines too (the operator's BERTH_LOG_SHIP_ALL, or the task's log-scraping-all). */
+  /** Only JSON and logfmt lines are shipped (log-scraping without log-scraping-all or BERTH_LOG_SHIP_ALL). */
   readonly structuredOnly: boolean;
   readonly stdoutFile: SandboxFile | undefined;
   readonly stderrFile: SandboxFile | undefined;
@@ -33,15 +41,9 @@ export interface TaskLogsOptions {
   readonly logger: Logger;
 }
 
-export interface TaskLogCounters {
-  readonly [counter: string]: number;
-}
-
 export class TaskLogs {
   readonly #options: TaskLogsOptions;
-  readonly #shipper: LogShipper | undefined;
-  readonly #captures: LogCapture[] = [];
-  readonly #hookCaptures = new Map<string, LogCapture>();
+  readonly #thread: LogThread | undefined;
   readonly #reading: Promise<void>[] = [];
   readonly #stopReading = new AbortController();
   #finished = false;
@@ -49,30 +51,20 @@ export class TaskLogs {
   constructor(options: TaskLogsOptions) {
     this.#options = options;
     if (options.sinks.length > 0) {
-      this.#shipper = new LogShipper({
-        sinks: options.sinks,
-        encoderFor: (config, framing) => encoderFor(config.format, framing),
-        spoolRoot: options.spoolRoot,
-        logger: options.logger,
-      });
+      const { metadata, labels, maxLineBytes, dropKeys, sinks, structuredOnly, spoolRoot, logger, bufferBytes } = options;
+      this.#thread = new LogThread({ pipeline: { metadata, labels, maxLineBytes, dropKeys, sinks, structuredOnly, spoolRoot }, logger, bufferBytes });
     }
   }
 
   /** Whether the task's lines go to sinks (else only to the sandbox files). */
   get shipping(): boolean {
-    return this.#shipper !== undefined;
+    return this.#thread !== undefined;
   }
 
   /** Starts reading the task's pipes; call as soon as they exist (a full pipe blocks the task). */
   attach(stdout: Readable | null, stderr: Readable | null): void {
     for (const [stream, source, file] of [["stdout", stdout, this.#options.stdoutFile], ["stderr", stderr, this.#options.stderrFile]] as const) {
-      if (!source) continue;
-      if (!this.#shipper) {
-        this.#reading.push(copyRaw(source, file, this.#stopReading.signal));
-        continue;
-      }
-      const capture = this.#capture(stream, file);
-      this.#reading.push(capture.consume(source, this.#stopReading.signal));
+      if (source) this.#reading.push(this.#read(stream, source, file));
     }
   }
 
@@ -81,13 +73,7 @@ export class TaskLogs {
    * own diagnostics, naming the hook, which is how it reaches the sandbox's stderr).
    */
   hookLine(hook: string, line: string): void {
-    if (this.#finished || !this.#shipper) return;
-    let capture = this.#hookCaptures.get(hook);
-    if (!capture) {
-      capture = this.#capture("hook", undefined, hook);
-      this.#hookCaptures.set(hook, capture);
-    }
-    capture.pushLine(line);
+    if (!this.#finished) this.#thread?.hookLine(hook, line);
   }
 
   /**
@@ -102,80 +88,40 @@ export class TaskLogs {
     try {
       await Promise.all(this.#reading);
       this.#finished = true;
-      for (const capture of this.#hookCaptures.values()) capture.end();
       await Promise.all([this.#options.stdoutFile?.flush(), this.#options.stderrFile?.flush()]);
-      if (!this.#shipper) return;
-      const result = await this.#shipper.flush(signal);
-      if (!result.complete) {
+      if (!this.#thread) return;
+      const result = await this.#thread.finish(signal);
+      // A failed log thread was reported when it failed.
+      if (!result.complete && !this.#thread.failed) {
         this.#options.logger.log("warn", "log lines not delivered before the deadline: counted as dropped", { dropped: result.dropped });
       }
-      this.#shipper.close();
     } finally {
       this.#finished = true;
       signal.removeEventListener("abort", onAbort);
     }
   }
 
-  /** Flat counters for metrics: capture_* per stream and ship_* totals. */
+  /** Flat counters for metrics: capture_* and ship_* from the log thread (at most a second old). */
   counters(): TaskLogCounters {
-    const out: Record<string, number> = {};
-    for (const capture of this.#captures) {
-      for (const [key, value] of Object.entries(capture.counters)) out[`capture_${key}`] = (out[`capture_${key}`] ?? 0) + value;
-    }
-    if (this.#shipper) {
-      const { total } = this.#shipper.counters();
-      for (const [key, value] of Object.entries(total)) {
-        if (typeof value === "number") out[`ship_${key}`] = value;
-        else if (value && typeof value === "object") for (const [reason, n] of Object.entries(value)) out[`ship_${key}_${reason}`] = n as number;
-      }
-    }
-    return out;
+    return this.#thread?.counters() ?? {};
   }
 
-  #capture(stream: LogStream, file: SandboxFile | undefined, hook?: string): LogCapture {
-    const { labels } = this.#options;
-    const shipper = this.#shipper!;
-    const capture = new LogCapture({
-      stream,
-      metadata: this.#options.metadata,
-      ...(hook !== undefined ? { hook } : {}),
-      onEvent: (event) => shipper.push(event),
-      ...(file ? { sandboxFile: file } : {}),
-      maxLineBytes: labels.maxLineBytes ?? this.#options.maxLineBytes,
-      ...(labels.multiline ? { multiline: labels.multiline } : {}),
-      dropKeys: [...this.#options.dropKeys, ...labels.dropKeys],
-      structuredOnly: this.#options.structuredOnly,
-      logger: this.#options.logger,
-    });
-    this.#captures.push(capture);
-    return capture;
+  /** Copies `source` to the sandbox file and the log thread until it ends (see readStream); then ends the stream. */
+  async #read(stream: TaskStream, source: Readable, file: SandboxFile | undefined): Promise<void> {
+    const thread = this.#thread;
+    await readStream(
+      source,
+      (chunk) => {
+        file?.write(chunk);
+        thread?.push(stream, chunk);
+      },
+      { signal: this.#stopReading.signal, downstream: [file, thread] },
+    );
+    thread?.end(stream);
   }
 }
 
 /** The spool directory of a task's sinks: in its sandbox, out of the task's own files' way. */
 export function spoolRootOf(sandbox: string, taskId: string): string {
   return join(sandbox, ".berth-spool", encodeURIComponent(taskId));
-}
-
-/** Sandbox only: every raw byte into the file, nothing parsed. Never rejects. */
-function copyRaw(source: Readable, file: SandboxFile | undefined, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    };
-    const onAbort = (): void => {
-      source.destroy();
-      done();
-    };
-    source.on("data", (chunk: Buffer) => {
-      file?.write(chunk);
-      pauseWhileCongested(source, file);
-    });
-    source.on("error", () => undefined);
-    source.once("end", done);
-    source.once("close", done);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

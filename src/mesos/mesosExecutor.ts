@@ -434,6 +434,7 @@ export class MesosExecutor {
       ),
       labels: plan.labels ?? NO_LOG_LABELS,
       maxLineBytes: settings.maxLineBytes,
+      bufferBytes: settings.bufferBytes,
       dropKeys: settings.dropKeys,
       sinks: plan.sinks,
       structuredOnly: plan.structuredOnly,

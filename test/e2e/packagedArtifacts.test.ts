@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { ExecutorHandle, TaskInput } from "../../src/agent/index.js";
 import { freePort } from "../../src/dev/freePort.js";
+import { startJsonLinesReceiver } from "../doubles/jsonLinesReceiver.js";
 import { killPolicy, shellTask, withBerth } from "../helpers/berthHarness.js";
 import { fixture, repoRoot } from "../helpers/fixtures.js";
 import { assertNowhere, attack } from "../helpers/tokenAttack.js";
@@ -107,6 +108,29 @@ describe("packaged artifacts on the local agent simulator", () => {
     withBerth({ agent: { executorSecretKey: "agent-secret" }, launch: { command: { argv: [singleExecutable, ...APP_WORDS] } } }, async ({ executor, markers }) => {
       await runsTaskChecksAndKills(executor, markers.file("dump"), (exe) => assert.equal(exe, singleExecutable));
     }));
+
+  // The log thread is a worker started from source inside each artifact (no file beside them to start it from).
+  for (const [artifact, command] of [
+    ["the tarball", { shell: marathonLine(tarballLauncher) }],
+    ["the single executable", { argv: [singleExecutable] }],
+  ] as const) {
+    test(`${artifact} ships a task's lines through its log thread to a json_lines receiver (double) before TASK_FINISHED`, async () => {
+      const receiver = await startJsonLinesReceiver();
+      try {
+        await withBerth({ launch: { command, env: { BERTH_LOG_SINKS: `tcp://127.0.0.1:${receiver.port}` } } }, async ({ executor }) => {
+          executor.launch(shellTask("talker", `for i in 1 2 3; do echo "{\\"msg\\":\\"line $i\\"}"; done`, { labels: { labels: [{ key: "log-scraping", value: "logstash" }] } }));
+          const finished = await executor.waitForUpdate((s) => s.task_id.value === "talker" && s.state !== "TASK_RUNNING" && s.state !== "TASK_STARTING", { timeoutMs: 60_000 });
+          assert.equal(finished.state, "TASK_FINISHED", finished.message);
+          assert.deepEqual(receiver.problems, []);
+          assert.deepEqual(receiver.events.filter((e) => e["task-id"] === "talker").map((e) => e.message), ["line 1", "line 2", "line 3"]);
+          assert.equal((await executor.waitForExit({ timeoutMs: 30_000 })).code, 0);
+          assert.doesNotMatch(readFileSync(join(executor.sandbox, "stderr"), "utf8"), /log thread failed/);
+        });
+      } finally {
+        await receiver.stop();
+      }
+    });
+  }
 
   test("the single executable works with the protobuf encoding too (the schema is inside it)", () =>
     withBerth({ encoding: "protobuf", launch: { command: { argv: [singleExecutable] } } }, async ({ executor }) => {

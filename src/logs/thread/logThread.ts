@@ -1,0 +1,214 @@
+// The main thread's handle on a task's log thread: the thread that reads the task's pipes only copies bytes (to the
+// sandbox files and here), and the worker thread does the parsing, encoding and shipping, so that a task writing
+// faster than lines can be parsed is not slowed until `bufferBytes` of its output wait in between. Beyond that the
+// caller pauses the task's pipe (`congested` / `drained()`, as for a sandbox file): the task then writes at the
+// pace lines are shipped, and nothing is dropped.
+//
+// Chunks read in one event-loop turn go over in one message per stream (a copy, transferred), so that a chatty task
+// costs a message per turn, not per read. A log thread that fails (an exception, or killed) is reported once; the
+// task's output then only reaches the sandbox files, and the task is never held.
+import { Worker } from "node:worker_threads";
+import type { Logger } from "../../logger.js";
+import { logThreadScript } from "./logThreadScript.js";
+import type { FromLogThread, TaskStream, ToLogThread } from "./logThreadMessages.js";
+import type { PipelineFlushResult, TaskLogCounters, TaskLogPipelineOptions } from "./taskLogPipeline.js";
+
+/** How long a log thread may take to answer once the caller's deadline has passed, before it is terminated. */
+const ANSWER_GRACE_MS = 500;
+/** Bytes gathered in one turn beyond which they are sent at once. */
+const SEND_BYTES = 256 * 1024;
+
+export interface LogThreadOptions {
+  readonly pipeline: TaskLogPipelineOptions;
+  readonly logger: Logger;
+  /** Bytes read from the task and not yet taken by the log thread beyond which the task's pipes wait. */
+  readonly bufferBytes: number;
+}
+
+type Answer = Extract<FromLogThread, { type: "flushed" } | { type: "closed" }>;
+
+function startWorker(pipeline: TaskLogPipelineOptions): Worker {
+  const { script, eval: isSource } = logThreadScript();
+  return new Worker(script, { eval: isSource, workerData: pipeline });
+}
+
+export class LogThread {
+  readonly #logger: Logger;
+  readonly #bufferBytes: number;
+  readonly #worker: Worker;
+  readonly #pending = new Map<TaskStream, Buffer[]>();
+  #pendingBytes = 0;
+  /** Sent and not yet consumed by the log thread. */
+  #inflight = 0;
+  #scheduled = false;
+  #drainWaiters: (() => void)[] = [];
+  #answerWaiters = new Map<Answer["type"], (answer: Answer | undefined) => void>();
+  #counters: TaskLogCounters = {};
+  #failed: string | undefined;
+  /** Bytes of the task's output that never reached a working log thread (it failed): in the sandbox files only. */
+  #lostBytes = 0;
+  #closed = false;
+
+  constructor({ pipeline, logger, bufferBytes }: LogThreadOptions) {
+    this.#logger = logger;
+    this.#bufferBytes = bufferBytes;
+    this.#worker = startWorker(pipeline);
+    // The executor's exit is decided by its tasks, never held by their log threads (finish() delivers first).
+    this.#worker.unref();
+    this.#worker.on("message", (message: FromLogThread) => this.#receive(message));
+    this.#worker.on("error", (error) => this.#fail(error.message));
+    this.#worker.on("exit", (code) => {
+      if (!this.#closed) this.#fail(`it exited (code ${code})`);
+    });
+  }
+
+  /** The log thread failed (reported once, when it happened). */
+  get failed(): boolean {
+    return this.#failed !== undefined;
+  }
+
+  /** Too much of the task's output waits for the log thread: pause the task's pipes until drained(). */
+  get congested(): boolean {
+    return this.#failed === undefined && this.#inflight + this.#pendingBytes > this.#bufferBytes;
+  }
+
+  /** Resolves once the log thread has taken enough (half the buffer is left), or has failed. */
+  drained(): Promise<void> {
+    if (!this.congested) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /** Bytes of the task's stdout or stderr, in order (the chunk is copied: the caller may keep using it). */
+  push(stream: TaskStream, chunk: Buffer): void {
+    if (this.#failed !== undefined) this.#lostBytes += chunk.length;
+    if (this.#failed !== undefined || this.#closed || chunk.length === 0) return;
+    let list = this.#pending.get(stream);
+    if (!list) this.#pending.set(stream, (list = []));
+    list.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (this.#pendingBytes >= SEND_BYTES) this.#send();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#send());
+    }
+  }
+
+  hookLine(hook: string, line: string): void {
+    this.#post({ type: "hook", hook, line });
+  }
+
+  /** The stream ended (what was pushed of it is sent first). */
+  end(stream: TaskStream): void {
+    this.#send();
+    this.#post({ type: "end", stream });
+  }
+
+  /**
+   * Delivers what the log thread holds before `signal` aborts (what is left then is counted as dropped), then stops
+   * it. Never rejects; a log thread that does not answer is terminated.
+   */
+  async finish(signal: AbortSignal): Promise<PipelineFlushResult> {
+    this.#send();
+    let result: PipelineFlushResult = { complete: false, dropped: 0 };
+    const flushed = await this.#ask({ type: "flush" }, "flushed", signal);
+    if (flushed?.type === "flushed") result = { complete: flushed.complete, dropped: flushed.dropped };
+    const closed = await this.#ask({ type: "close" }, "closed", AbortSignal.timeout(ANSWER_GRACE_MS));
+    if (closed?.type === "closed") result = { complete: result.complete && closed.dropped === 0, dropped: result.dropped + closed.dropped };
+    this.#closed = true;
+    await this.#worker.terminate();
+    this.#settle();
+    return result;
+  }
+
+  /**
+   * The log thread's last reported counters (at most a second old); whether it failed, and how many bytes of the
+   * task's output it never parsed because of that (they are in the sandbox files).
+   */
+  counters(): TaskLogCounters {
+    return { ...this.#counters, log_thread_failed: this.#failed === undefined ? 0 : 1, log_thread_lost_bytes: this.#lostBytes };
+  }
+
+  #send(): void {
+    this.#scheduled = false;
+    if (this.#pendingBytes === 0) return;
+    for (const [stream, chunks] of this.#pending) {
+      if (chunks.length === 0) continue;
+      const bytes = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
+      let at = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, at);
+        at += chunk.length;
+      }
+      chunks.length = 0;
+      this.#inflight += bytes.length;
+      this.#post({ type: "chunk", stream, bytes }, [bytes.buffer]);
+    }
+    this.#pendingBytes = 0;
+  }
+
+  #post(message: ToLogThread, transfer: ArrayBuffer[] = []): void {
+    if (this.#failed !== undefined || this.#closed) return;
+    this.#worker.postMessage(message, transfer);
+  }
+
+  /** Sends `message` and waits for its answer until `signal` aborts, then ANSWER_GRACE_MS more after an "abort". */
+  #ask(message: ToLogThread, answer: Answer["type"], signal: AbortSignal): Promise<Answer | undefined> {
+    if (this.#failed !== undefined) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      let grace: NodeJS.Timeout | undefined;
+      const done = (value: Answer | undefined): void => {
+        signal.removeEventListener("abort", onAbort);
+        clearTimeout(grace);
+        this.#answerWaiters.delete(answer);
+        resolve(value);
+      };
+      const onAbort = (): void => {
+        this.#post({ type: "abort" });
+        grace = setTimeout(() => done(undefined), ANSWER_GRACE_MS);
+      };
+      this.#answerWaiters.set(answer, done);
+      this.#post(message);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  #receive(message: FromLogThread): void {
+    switch (message.type) {
+      case "consumed":
+        this.#inflight -= message.bytes;
+        if (this.#inflight + this.#pendingBytes <= this.#bufferBytes / 2) this.#settle();
+        break;
+      case "log":
+        this.#logger.log(message.level, message.message, message.fields);
+        break;
+      case "counters":
+        this.#counters = message.counters;
+        break;
+      case "flushed":
+      case "closed":
+        this.#counters = message.counters;
+        this.#answerWaiters.get(message.type)?.(message);
+        break;
+    }
+  }
+
+  #fail(reason: string): void {
+    if (this.#failed !== undefined) return;
+    this.#failed = reason;
+    this.#logger.log("error", "the log thread failed: the task's lines are no longer shipped (the sandbox files still get them)", { error: reason });
+    this.#lostBytes += this.#pendingBytes + this.#inflight;
+    this.#pending.clear();
+    this.#pendingBytes = 0;
+    this.#inflight = 0;
+    this.#settle();
+    for (const waiter of [...this.#answerWaiters.values()]) waiter(undefined);
+  }
+
+  /** Wakes whoever waits for room. */
+  #settle(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
