@@ -3,7 +3,7 @@
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import type { LogFields, Logger } from "../../logger.js";
 import type { FromLogThread, ToLogThread } from "./logThreadMessages.js";
-import { COUNTERS_INTERVAL_MS } from "./logThreadMessages.js";
+import { COUNTERS_INTERVAL_MS, SHARED_CONSUMED, SHARED_WAKE_AT } from "./logThreadMessages.js";
 import { TaskLogPipeline, type TaskLogPipelineOptions } from "./taskLogPipeline.js";
 
 function ownPort(): MessagePort {
@@ -20,7 +20,9 @@ function portLogger(fields: LogFields = {}): Logger {
   };
 }
 
-const pipeline = new TaskLogPipeline(workerData as TaskLogPipelineOptions, portLogger());
+const { pipeline: options, shared } = workerData as { pipeline: TaskLogPipelineOptions; shared: SharedArrayBuffer };
+const counters = new BigInt64Array(shared);
+const pipeline = new TaskLogPipeline(options, portLogger());
 const reporter = setInterval(() => send({ type: "counters", counters: pipeline.counters() }), COUNTERS_INTERVAL_MS);
 send({ type: "counters", counters: pipeline.counters() });
 let flushing: AbortController | undefined;
@@ -44,11 +46,20 @@ function work(): void {
   else working = false;
 }
 
+function consumed(bytes: number): void {
+  const total = Atomics.add(counters, SHARED_CONSUMED, BigInt(bytes)) + BigInt(bytes);
+  const wakeAt = Atomics.load(counters, SHARED_WAKE_AT);
+  if (wakeAt !== 0n && total >= wakeAt) {
+    Atomics.store(counters, SHARED_WAKE_AT, 0n);
+    send({ type: "room" });
+  }
+}
+
 function handle(message: ToLogThread): void {
   switch (message.type) {
     case "chunk":
       pipeline.push(message.stream, Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
-      send({ type: "consumed", bytes: message.bytes.byteLength });
+      consumed(message.bytes.byteLength);
       break;
     case "hook":
       pipeline.hookLine(message.hook, message.line);

@@ -1,6 +1,8 @@
 // What the executor's main thread and its log thread say to each other (structured clone over the worker's port).
-// Bytes go one way, in order per stream; acknowledgements of consumed bytes come back so that the main thread can
-// bound what is in flight; counters come back every second for the metrics.
+// Bytes go one way, in order per stream. How many bytes the log thread has consumed is a shared counter, not a
+// message (a message wakes the other thread, which costs more than the parsing of a small chunk): the main thread
+// reads it to bound what is in flight, and asks for a "room" message only while it waits. Counters come back every
+// second for the metrics.
 import type { LogFields, LogLevel } from "../../logger.js";
 import type { TaskLogCounters } from "./taskLogPipeline.js";
 
@@ -18,11 +20,18 @@ export type ToLogThread =
   | { readonly type: "close" };
 
 export type FromLogThread =
-  | { readonly type: "consumed"; readonly bytes: number }
+  /** The consumed counter reached the level the main thread asked for (SHARED_WAKE_AT). */
+  | { readonly type: "room" }
   | { readonly type: "log"; readonly level: LogLevel; readonly message: string; readonly fields: LogFields }
   | { readonly type: "counters"; readonly counters: TaskLogCounters }
   | { readonly type: "flushed"; readonly complete: boolean; readonly dropped: number; readonly counters: TaskLogCounters }
   | { readonly type: "closed"; readonly dropped: number; readonly counters: TaskLogCounters };
+
+/** The shared counters (BigInt64Array over a SharedArrayBuffer passed with the pipeline's options). */
+export const SHARED_CONSUMED = 0;
+/** Consumed bytes at which the main thread wants a "room" message; 0: it does not wait. */
+export const SHARED_WAKE_AT = 1;
+export const SHARED_SLOTS = 2;
 
 /** How often the log thread reports its counters. */
 export const COUNTERS_INTERVAL_MS = 1_000;
