@@ -164,6 +164,7 @@ function runTaskLogs(task: RunTask, settings: TaskLogSettings, env: NodeJS.Proce
     labels: { ...NO_LOG_LABELS, ship: true },
     maxLineBytes: settings.maxLineBytes,
     bufferBytes: settings.bufferBytes,
+    backlogBytes: settings.backlogBytes,
     dropKeys: settings.dropKeys,
     sinks: settings.sinks,
     structuredOnly: false,

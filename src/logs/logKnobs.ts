@@ -42,7 +42,14 @@ export const LOG_ENV = {
     type: "integer",
     default: 16777216,
     description:
-      "Bytes of a shipping task's output read but not yet parsed (1 MiB to 1 GiB). Lines are parsed and shipped on a thread of their own, so a task may write faster than that for this long without waiting; beyond it the task's pipe waits for the parser (nothing is dropped). Memory, not disk: the sinks' queues and spools come after.",
+      "Bytes of a shipping task's output read but not yet parsed that are held in memory (1 MiB to 1 GiB). Lines are parsed and shipped on a thread of their own; what a task writes faster than that goes to disk beyond this bound (`BERTH_LOG_BACKLOG_BYTES`). The sinks' queues and spools come after.",
+  },
+  BERTH_LOG_BACKLOG_BYTES: {
+    ...both,
+    type: "integer",
+    default: 268435456,
+    description:
+      "Bytes of a shipping task's output that may wait on disk (in the sandbox) for the parser beyond `BERTH_LOG_BUFFER_BYTES`, so that a task writing faster than its lines are parsed is not slowed; beyond both bounds its pipe waits (nothing is dropped). `0`: no disk, the pipe waits at the memory bound. What is still waiting when the task ends is parsed within `BERTH_LOG_FLUSH_TIMEOUT`; the rest stays in the sandbox files only (counted).",
   },
   BERTH_LOG_DROP_KEYS: {
     ...both,

@@ -56,13 +56,14 @@ describe("readLogLabels", () => {
 describe("readLogSettings", () => {
   it("defaults, values, and problems naming the variable", () => {
     const problems: string[] = [];
-    assert.deepEqual(readLogSettings({}, problems), { maxLineBytes: 65536, dropKeys: [], sandboxMaxBytes: 10485760, sandboxKeep: 9, bufferBytes: 16777216 });
-    assert.deepEqual(readLogSettings({ BERTH_LOG_MAX_LINE_BYTES: "4096", BERTH_LOG_DROP_KEYS: "a,b", BERTH_SANDBOX_LOG_MAX_BYTES: "0", BERTH_SANDBOX_LOG_KEEP: "3", BERTH_LOG_BUFFER_BYTES: "1048576" }, problems), {
+    assert.deepEqual(readLogSettings({}, problems), { maxLineBytes: 65536, dropKeys: [], sandboxMaxBytes: 10485760, sandboxKeep: 9, bufferBytes: 16777216, backlogBytes: 268435456 });
+    assert.deepEqual(readLogSettings({ BERTH_LOG_MAX_LINE_BYTES: "4096", BERTH_LOG_DROP_KEYS: "a,b", BERTH_SANDBOX_LOG_MAX_BYTES: "0", BERTH_SANDBOX_LOG_KEEP: "3", BERTH_LOG_BUFFER_BYTES: "1048576", BERTH_LOG_BACKLOG_BYTES: "0" }, problems), {
       maxLineBytes: 4096,
       dropKeys: ["a", "b"],
       sandboxMaxBytes: 0,
       sandboxKeep: 3,
       bufferBytes: 1048576,
+      backlogBytes: 0,
     });
     assert.deepEqual(problems, []);
     readLogSettings({ BERTH_SANDBOX_LOG_KEEP: "-1", BERTH_LOG_BUFFER_BYTES: "1000" }, problems);

@@ -96,10 +96,12 @@ export interface LogSettings {
   readonly sandboxKeep: number;
   /** Bytes of a task's output waiting for its log thread beyond which the task's pipes wait. */
   readonly bufferBytes: number;
+  /** Bytes of a task's output that may wait on disk for its log thread beyond bufferBytes (0: none). */
+  readonly backlogBytes: number;
 }
 
 export function readLogSettings(env: Readonly<Record<string, string | undefined>>, problems: string[]): LogSettings {
-  const read = (name: "BERTH_LOG_MAX_LINE_BYTES" | "BERTH_LOG_BUFFER_BYTES" | "BERTH_SANDBOX_LOG_MAX_BYTES" | "BERTH_SANDBOX_LOG_KEEP", min: number, max: number): number => {
+  const read = (name: "BERTH_LOG_MAX_LINE_BYTES" | "BERTH_LOG_BUFFER_BYTES" | "BERTH_LOG_BACKLOG_BYTES" | "BERTH_SANDBOX_LOG_MAX_BYTES" | "BERTH_SANDBOX_LOG_KEEP", min: number, max: number): number => {
     const fallback = LOG_ENV[name].default;
     const text = env[name];
     if (text === undefined || text === "") return fallback;
@@ -111,5 +113,6 @@ export function readLogSettings(env: Readonly<Record<string, string | undefined>
     sandboxMaxBytes: read("BERTH_SANDBOX_LOG_MAX_BYTES", 0, 2 ** 40),
     sandboxKeep: read("BERTH_SANDBOX_LOG_KEEP", 0, 1000),
     bufferBytes: read("BERTH_LOG_BUFFER_BYTES", 1024 * 1024, 2 ** 30),
+    backlogBytes: read("BERTH_LOG_BACKLOG_BYTES", 0, 2 ** 40),
   };
 }

@@ -29,6 +29,8 @@ export interface TaskLogsOptions {
   readonly maxLineBytes: number;
   /** Bytes of output waiting for the log thread beyond which the task's pipes wait (BERTH_LOG_BUFFER_BYTES). */
   readonly bufferBytes: number;
+  /** Bytes of output that may wait on disk for the log thread beyond bufferBytes (BERTH_LOG_BACKLOG_BYTES). */
+  readonly backlogBytes: number;
   readonly dropKeys: readonly string[];
   /** Where the task's lines go; none: the sandbox files only (nothing is parsed, no thread is started). */
   readonly sinks: readonly SinkConfig[];
@@ -51,8 +53,14 @@ export class TaskLogs {
   constructor(options: TaskLogsOptions) {
     this.#options = options;
     if (options.sinks.length > 0) {
-      const { metadata, labels, maxLineBytes, dropKeys, sinks, structuredOnly, spoolRoot, logger, bufferBytes } = options;
-      this.#thread = new LogThread({ pipeline: { metadata, labels, maxLineBytes, dropKeys, sinks, structuredOnly, spoolRoot }, logger, bufferBytes });
+      const { metadata, labels, maxLineBytes, dropKeys, sinks, structuredOnly, spoolRoot, logger, bufferBytes, backlogBytes } = options;
+      this.#thread = new LogThread({
+        pipeline: { metadata, labels, maxLineBytes, dropKeys, sinks, structuredOnly, spoolRoot },
+        logger,
+        bufferBytes,
+        // Beside the sinks' spools (whose names start with a letter).
+        backlog: { dir: join(spoolRoot, ".backlog"), maxBytes: backlogBytes },
+      });
     }
   }
 

@@ -435,6 +435,7 @@ export class MesosExecutor {
       labels: plan.labels ?? NO_LOG_LABELS,
       maxLineBytes: settings.maxLineBytes,
       bufferBytes: settings.bufferBytes,
+      backlogBytes: settings.backlogBytes,
       dropKeys: settings.dropKeys,
       sinks: plan.sinks,
       structuredOnly: plan.structuredOnly,

@@ -1,7 +1,7 @@
 // LogThread runs a real worker thread (the compiled logThreadMain.js beside it) shipping to a json_lines receiver
 // double.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -87,6 +87,66 @@ describe("LogThread (a real worker thread; a json_lines receiver double)", () =>
     const got = receiver.events.filter((e) => e["task-id"] === "burst");
     assert.equal(got.length, chunks * perChunk);
     assert.ok(got.every((e, i) => e.message === line(i).slice(8, -3)), "in order, intact");
+  });
+
+  it("with a disk backlog, a burst five times the buffer never makes the task wait, and arrives whole and in order (the last line without newline last)", async () => {
+    const thread = new LogThread({ pipeline: pipeline("backlog"), logger: recordingLogger([]), bufferBytes: 1024 * 1024, backlog: { dir: join(dir, "backlog-disk"), maxBytes: 64 * 1024 * 1024 } });
+    const line = (i: number): string => `{"msg":"burst ${String(i).padStart(8, "0")} ${"y".repeat(150)}"}\n`;
+    const perChunk = 300;
+    const chunks = 100;
+    for (let c = 0; c < chunks; c++) {
+      let text = "";
+      for (let i = c * perChunk; i < (c + 1) * perChunk; i++) text += line(i);
+      thread.push("stdout", Buffer.from(text));
+      assert.equal(thread.congested, false, "the task never waits while the disk takes its output");
+    }
+    thread.push("stdout", Buffer.from("the end without newline"));
+    thread.end("stdout");
+    assert.ok((thread.counters().log_backlog_written_bytes ?? 0) > 0, "some of it waited on disk");
+    assert.deepEqual(await thread.finish(AbortSignal.timeout(30_000)), { complete: true, dropped: 0 });
+    const got = receiver.events.filter((e) => e["task-id"] === "backlog").map((e) => e.message);
+    assert.equal(got.length, chunks * perChunk + 1);
+    assert.ok(got.slice(0, -1).every((m, i) => m === line(i).slice(8, -3)), "in order, intact");
+    assert.equal(got.at(-1), "the end without newline");
+    assert.equal(thread.counters().log_thread_lost_bytes, 0);
+  });
+
+  it("with a small disk backlog, the task waits once both bounds are reached, and nothing is lost", async () => {
+    const thread = new LogThread({ pipeline: pipeline("both-bounds"), logger: recordingLogger([]), bufferBytes: 1024 * 1024, backlog: { dir: join(dir, "small-disk"), maxBytes: 1024 * 1024 } });
+    let congested = 0;
+    for (let c = 0; c < 100; c++) {
+      thread.push("stdout", Buffer.from(Array.from({ length: 300 }, (_, i) => `{"n":${c * 300 + i},"msg":"${"z".repeat(150)}"}\n`).join("")));
+      if (thread.congested) {
+        congested++;
+        await withTimeout(thread.drained(), 20_000, "room again");
+      }
+    }
+    assert.ok(congested > 0, "both bounds were reached");
+    thread.end("stdout");
+    assert.deepEqual(await thread.finish(AbortSignal.timeout(30_000)), { complete: true, dropped: 0 });
+    const got = receiver.events.filter((e) => e["task-id"] === "both-bounds").map((e) => e.n);
+    assert.deepEqual(got, Array.from({ length: 30_000 }, (_, i) => i));
+  });
+
+  it("output still on disk at the deadline is counted (it is in the sandbox files) and the backlog's files are removed", async () => {
+    const port = await freePort(); // nobody listens: the log thread's sink queue fills, then its spool, and parsing goes on
+    const entries: Entry[] = [];
+    const backlogDir = join(dir, "deadline-disk");
+    const thread = new LogThread({
+      pipeline: pipeline("deadline", { sinks: parseSinkList(`tcp://127.0.0.1:${port}?memory=1MiB&spool=0`) }),
+      logger: recordingLogger(entries),
+      bufferBytes: 1024 * 1024,
+      backlog: { dir: backlogDir, maxBytes: 256 * 1024 * 1024 },
+    });
+    const chunk = Buffer.from(`${"x".repeat(199)}\n`.repeat(5_000)); // 1 MB
+    for (let c = 0; c < 64; c++) thread.push("stdout", chunk);
+    thread.end("stdout");
+    const result = await withTimeout(thread.finish(AbortSignal.timeout(50)), 10_000, "finish at its deadline");
+    assert.equal(result.complete, false);
+    const lost = thread.counters().log_thread_lost_bytes ?? 0;
+    assert.ok(lost > 0 && lost <= 64 * chunk.length, `lost ${lost}`);
+    assert.ok(entries.some((e) => e.level === "warn" && e.message.startsWith("output of the task not parsed before the deadline")), JSON.stringify(entries));
+    assert.deepEqual(readdirSync(backlogDir), []);
   });
 
   it("a sink that is down: finish gives up at the caller's deadline, counting what is left as dropped", async () => {

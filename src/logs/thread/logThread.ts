@@ -10,6 +10,7 @@
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../../logger.js";
 import { logThreadScript } from "./logThreadScript.js";
+import { OutputBacklog } from "./outputBacklog.js";
 import { SHARED_CONSUMED, SHARED_SLOTS, SHARED_WAKE_AT, type FromLogThread, type TaskStream, type ToLogThread } from "./logThreadMessages.js";
 import type { PipelineFlushResult, TaskLogCounters, TaskLogPipelineOptions } from "./taskLogPipeline.js";
 
@@ -28,8 +29,10 @@ const SEND_DELAY_MS = 20;
 export interface LogThreadOptions {
   readonly pipeline: TaskLogPipelineOptions;
   readonly logger: Logger;
-  /** Bytes read from the task and not yet taken by the log thread beyond which the task's pipes wait. */
+  /** Bytes read from the task and not yet taken by the log thread, in memory, beyond which they wait on disk. */
   readonly bufferBytes: number;
+  /** Where output waits beyond bufferBytes (OutputBacklog), and how much of it; without, the task's pipes wait. */
+  readonly backlog?: { readonly dir: string; readonly maxBytes: number };
 }
 
 type Answer = Extract<FromLogThread, { type: "flushed" } | { type: "closed" }>;
@@ -50,6 +53,9 @@ export class LogThread {
   readonly #shared = new BigInt64Array(new SharedArrayBuffer(SHARED_SLOTS * BigInt64Array.BYTES_PER_ELEMENT));
   #timer: NodeJS.Timeout | undefined;
   #drainWaiters: (() => void)[] = [];
+  readonly #backlog: OutputBacklog | undefined;
+  #caughtUpWaiters: (() => void)[] = [];
+  #roomScheduled = false;
   #answerWaiters = new Map<Answer["type"], (answer: Answer | undefined) => void>();
   #counters: TaskLogCounters = {};
   #failed: string | undefined;
@@ -57,9 +63,10 @@ export class LogThread {
   #lostBytes = 0;
   #closed = false;
 
-  constructor({ pipeline, logger, bufferBytes }: LogThreadOptions) {
+  constructor({ pipeline, logger, bufferBytes, backlog }: LogThreadOptions) {
     this.#logger = logger;
     this.#bufferBytes = bufferBytes;
+    if (backlog && backlog.maxBytes > 0) this.#backlog = new OutputBacklog({ ...backlog, logger });
     this.#worker = startWorker(pipeline, this.#shared.buffer as SharedArrayBuffer);
     // The executor's exit is decided by its tasks, never held by their log threads (finish() delivers first).
     this.#worker.unref();
@@ -77,14 +84,14 @@ export class LogThread {
 
   /** Too much of the task's output waits for the log thread: pause the task's pipes until drained(). */
   get congested(): boolean {
-    return this.#failed === undefined && this.#inflight() + this.#pendingBytes > this.#bufferBytes;
+    return this.#failed === undefined && this.#memoryBytes() > this.#bufferBytes;
   }
 
   /** Resolves once the log thread has taken enough (half the buffer is left), or has failed. */
   drained(): Promise<void> {
     if (!this.congested) return Promise.resolve();
     const promise = new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
-    this.#roomMaybe();
+    this.#onRoom();
     return promise;
   }
 
@@ -92,12 +99,22 @@ export class LogThread {
   push(stream: TaskStream, chunk: Buffer): void {
     if (this.#failed !== undefined) this.#lostBytes += chunk.length;
     if (this.#failed !== undefined || this.#closed || chunk.length === 0) return;
+    const backlog = this.#backlog;
+    if (backlog && (!backlog.empty || this.#inflight() + this.#pendingBytes + chunk.length > this.#bufferBytes)) {
+      backlog.add(stream, chunk);
+      this.#askForRoom();
+      return;
+    }
+    this.#queue(stream, chunk);
+    if (this.#pendingBytes >= SEND_BYTES) this.#send();
+    else this.#timer ??= setTimeout(() => this.#send(), SEND_DELAY_MS);
+  }
+
+  #queue(stream: TaskStream, chunk: Buffer): void {
     let list = this.#pending.get(stream);
     if (!list) this.#pending.set(stream, (list = []));
     list.push(chunk);
     this.#pendingBytes += chunk.length;
-    if (this.#pendingBytes >= SEND_BYTES) this.#send();
-    else this.#timer ??= setTimeout(() => this.#send(), SEND_DELAY_MS);
   }
 
   hookLine(hook: string, line: string): void {
@@ -106,6 +123,10 @@ export class LogThread {
 
   /** The stream ended (what was pushed of it is sent first). */
   end(stream: TaskStream): void {
+    if (this.#backlog && !this.#backlog.empty) {
+      this.#backlog.add(stream, undefined);
+      return;
+    }
     this.#send();
     this.#post({ type: "end", stream });
   }
@@ -116,6 +137,12 @@ export class LogThread {
    */
   async finish(signal: AbortSignal): Promise<PipelineFlushResult> {
     this.#send();
+    await this.#caughtUp(signal);
+    const behind = this.#backlog?.clear() ?? 0;
+    if (behind > 0 && this.#failed === undefined) {
+      this.#lostBytes += behind;
+      this.#logger.log("warn", "output of the task not parsed before the deadline: its lines are not shipped (the sandbox files have them)", { bytes: behind });
+    }
     let result: PipelineFlushResult = { complete: false, dropped: 0 };
     const flushed = await this.#ask({ type: "flush" }, "flushed", signal);
     if (flushed?.type === "flushed") result = { complete: flushed.complete, dropped: flushed.dropped };
@@ -132,7 +159,13 @@ export class LogThread {
    * task's output it never parsed because of that (they are in the sandbox files).
    */
   counters(): TaskLogCounters {
-    return { ...this.#counters, log_thread_failed: this.#failed === undefined ? 0 : 1, log_thread_lost_bytes: this.#lostBytes };
+    return {
+      ...this.#counters,
+      log_thread_failed: this.#failed === undefined ? 0 : 1,
+      log_thread_lost_bytes: this.#lostBytes + (this.#backlog?.lostBytes ?? 0),
+      log_backlog_bytes: this.#backlog?.diskBytes ?? 0,
+      log_backlog_written_bytes: this.#backlog?.writtenBytes ?? 0,
+    };
   }
 
   #send(): void {
@@ -184,7 +217,7 @@ export class LogThread {
   #receive(message: FromLogThread): void {
     switch (message.type) {
       case "room":
-        this.#roomMaybe();
+        this.#onRoom();
         break;
       case "log":
         this.#logger.log(message.level, message.message, message.fields);
@@ -202,12 +235,13 @@ export class LogThread {
 
   #fail(reason: string): void {
     if (this.#failed !== undefined) return;
-    this.#lostBytes += this.#pendingBytes + this.#inflight();
+    this.#lostBytes += this.#pendingBytes + this.#inflight() + (this.#backlog?.clear() ?? 0);
     this.#failed = reason;
     this.#logger.log("error", "the log thread failed: the task's lines are no longer shipped (the sandbox files still get them)", { error: reason });
     this.#pending.clear();
     this.#pendingBytes = 0;
     this.#settle();
+    this.#settleCaughtUp();
     for (const waiter of [...this.#answerWaiters.values()]) waiter(undefined);
   }
 
@@ -216,9 +250,41 @@ export class LogThread {
     return this.#failed === undefined ? this.#sent - Number(Atomics.load(this.#shared, SHARED_CONSUMED)) : 0;
   }
 
-  /** Wakes the waiters once half the buffer is free, else asks the log thread to say when it is. */
-  #roomMaybe(): void {
-    if (this.#drainWaiters.length === 0) return;
+  /** What this side holds in memory for the log thread: sent and not consumed, gathered, waiting behind the disk. */
+  #memoryBytes(): number {
+    return this.#inflight() + this.#pendingBytes + (this.#backlog?.memoryBytes ?? 0);
+  }
+
+  /**
+   * The log thread consumed enough (or someone started to wait): moves what waits in the backlog to the log thread
+   * while there is room, wakes the waiters, and asks the log thread to say when there is room again if anyone still
+   * waits.
+   */
+  #onRoom(): void {
+    this.#roomScheduled = false;
+    if (this.#failed !== undefined) return;
+    const backlog = this.#backlog;
+    if (backlog) {
+      while (!backlog.empty && this.#inflight() + this.#pendingBytes < this.#bufferBytes) {
+        for (const { stream, chunk } of backlog.take(SEND_BYTES)) {
+          if (chunk) {
+            this.#queue(stream, chunk);
+          } else {
+            this.#send();
+            this.#post({ type: "end", stream });
+          }
+        }
+        this.#send();
+      }
+      if (backlog.empty) this.#settleCaughtUp();
+    }
+    if (this.#drainWaiters.length > 0 && this.#memoryBytes() <= this.#bufferBytes / 2) this.#settle();
+    if (this.#drainWaiters.length > 0 || (backlog && !backlog.empty)) this.#askForRoom();
+  }
+
+  /** Asks the log thread for a "room" message once half the buffer is free (or schedules #onRoom if it is). */
+  #askForRoom(): void {
+    if (this.#roomScheduled) return;
     this.#send();
     const half = Math.floor(this.#bufferBytes / 2);
     if (this.#inflight() > half) {
@@ -227,7 +293,28 @@ export class LogThread {
       if (this.#inflight() > half) return;
     }
     Atomics.store(this.#shared, SHARED_WAKE_AT, 0n);
-    this.#settle();
+    this.#roomScheduled = true;
+    setImmediate(() => this.#onRoom());
+  }
+
+  /** Resolves once nothing waits in the backlog (all of it is with the log thread), or at `signal`. */
+  #caughtUp(signal: AbortSignal): Promise<void> {
+    if (!this.#backlog || this.#backlog.empty || this.#failed !== undefined || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      this.#caughtUpWaiters.push(done);
+      signal.addEventListener("abort", done, { once: true });
+      this.#askForRoom();
+    });
+  }
+
+  #settleCaughtUp(): void {
+    const waiters = this.#caughtUpWaiters;
+    this.#caughtUpWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Wakes whoever waits for room. */
