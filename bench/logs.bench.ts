@@ -18,6 +18,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { LocalAgent } from "../src/agent/index.js";
+import { LOG_ENV } from "../src/logs/logKnobs.js";
 import { BERTH_EXECUTOR, BERTH_MAIN, TAG_VARIABLE, taggedProcesses } from "../test/helpers/berthHarness.js";
 import { RSYSLOGD_BIN, startRsyslog } from "../test/helpers/rsyslog.js";
 import { repoRoot } from "../test/helpers/fixtures.js";
@@ -110,7 +111,7 @@ interface OutageResult {
 }
 
 class LogBench {
-  readonly throughput = { ours: [] as ThroughputSample[], lever: [] as ThroughputSample[], plain: [] as ThroughputSample[], alone: [] as GeneratorStats[] };
+  readonly throughput = { ours: [] as ThroughputSample[], lever: [] as ThroughputSample[], plain: [] as ThroughputSample[], alone: [] as GeneratorStats[], sandboxOnlyWriterS: [] as number[] };
   steady: { ours?: SteadyResult; plain?: SteadyResult; sandboxOnly?: SteadyResult; lever?: SteadyResult } = {};
   readonly outages: OutageResult[] = [];
   readonly notes: string[] = [];
@@ -160,6 +161,16 @@ class LogBench {
     } finally {
       await receiver.close();
     }
+  }
+
+  /** The same burst into the executor without a sink: the task's own time when only the sandbox files take its bytes. */
+  async sandboxOnlyThroughput(): Promise<void> {
+    // Enough rotated files for every line, so that the sandbox files can be counted.
+    const keep = String(Math.ceil((LINES * LINE_BYTES) / LOG_ENV.BERTH_SANDBOX_LOG_MAX_BYTES.default) + 2);
+    const run = await this.#executorRun("", LINES, 0, undefined, false, [BERTH_EXECUTOR], { BERTH_SANDBOX_LOG_KEEP: keep });
+    const captured = sandboxStreamLines(run.executor.sandbox, "stdout").lines;
+    if (captured !== LINES) throw new Error(`sandbox only: ${captured} of ${LINES} lines in the sandbox files`);
+    this.throughput.sandboxOnlyWriterS.push(run.generator.elapsedMs / 1000);
   }
 
   async plainSteady(): Promise<void> {
@@ -261,11 +272,12 @@ class LogBench {
     during?: Parameters<typeof runExecutorTask>[0]["during"],
     sampleSpool = false,
     argv: readonly string[] = [BERTH_EXECUTOR],
+    env: Readonly<Record<string, string>> = {},
   ): Promise<ExecutorTaskResult> {
     return runExecutorTask({
       agent: this.#agent,
       argv,
-      env: sinks === "" ? {} : { BERTH_LOG_SINKS: sinks },
+      env: sinks === "" ? { ...env } : { ...env, BERTH_LOG_SINKS: sinks },
       taskId: this.#name("task"),
       // The predecessor's label, as its users set it: the task's JSON lines are shipped to BERTH_LOG_SINKS.
       labels: { "log-scraping": "logstash" },
@@ -417,6 +429,12 @@ function report(bench: LogBench, machine: string, load: { start: number[]; end: 
       row("baseline: generator → FIFO → node forwarder → same TCP receiver (lines/s)", plainRate, 0, ""),
       row("baseline: the same in MB/s", plainMB, 1, ""),
       row("baseline: the writer's time into the plain pipe (s)", summarize(plain.map((s) => s.writerS)), 2, ""),
+      row(
+        "baseline: the task's own time into the executor without a sink (sandbox files only, s)",
+        summarize(bench.throughput.sandboxOnlyWriterS),
+        2,
+        `${x(summarize(bench.throughput.sandboxOnlyWriterS).median, summarize(plain.map((s) => s.writerS)).median)} into the plain pipe`,
+      ),
       row("generator alone into /dev/null (lines/s)", aloneRate, 0, `${x(aloneRate.median, oursRate.median)} berth`),
     ],
     ["left", "right", "right", "right", "right", "left"],
@@ -493,14 +511,18 @@ out of order, broken), so "lost" is counted, never inferred.
 
 ${table}
 
-- **throughput**: ${RUNS} rounds, each: the generator alone into /dev/null, the plain pipe, the executor${LEVERS ? ", the lever" : ""}. Rate = distinct
+- **throughput**: ${RUNS} rounds, each: the generator alone into /dev/null, the plain pipe, the executor, the executor without a sink${LEVERS ? ", the lever" : ""}. Rate = distinct
   lines received / (first → last byte at the receiver, a separate Node process reading the TCP connection as fast
   as it can). MB/s of the task's bytes = lines/s × 200 B. raw_ratio = berth's median / the plain pipe's median.
   Lever: the same executor code started as \`node --max-semi-space-size=1 --max-opt=1 dist/src/cli/main.js executor\`
   (V8's optimizing compilers off, a memory lever of BENCHMARKS "Executor" that the launcher no longer takes).
-  The task's own time to write its lines shows whether the app was slowed: the executor reads the task's pipe on
-  the thread that also parses, encodes and ships, so a task that writes faster than that waits on a full pipe (the
-  writer's time into the plain pipe is the floor; the generator alone into /dev/null shows it can outrun both).
+  The task's own time to write its lines shows whether the app was slowed: the executor's main thread reads the
+  task's pipe and only copies the bytes (to the sandbox files, at the disk's pace, and to the log thread, which
+  parses, encodes and ships; what it has no room for waits in memory, then on disk), so the task waits only for the
+  sandbox files and for CPU: the log thread takes one of this machine's two cores while it catches up, and the task,
+  the executor's main thread, the file writes and the receiver share the other. The writer's time into the plain
+  pipe is the floor, the executor without a sink shows the sandbox files' share, and the generator alone into
+  /dev/null shows that it can outrun all of them.
   Lines not delivered in the throughput runs: berth ${lostThroughput}, plain pipe ${plainLost}.
   The executor's records are larger than the task's lines (the envelope and the task's fields), e.g.:
   \`${(bench.sampleRecord ?? "").replaceAll("`", "'").slice(0, 600)}\`
@@ -560,6 +582,7 @@ async function main(): Promise<void> {
       await bench.generatorAlone();
       await bench.plainThroughput();
       await bench.oursThroughput();
+      await bench.sandboxOnlyThroughput();
       if (LEVERS) await bench.oursThroughput(true);
     }
     step(`steady ${RATE} lines/s: plain pipe, berth, berth without a sink${LEVERS ? ", the lever" : ""}`);
