@@ -7,6 +7,7 @@
 // What is read within SEND_DELAY_MS goes over in one message per stream (a copy, transferred), so that a chatty task
 // costs a few messages a second, not one per read. A log thread that fails (an exception, or killed) is reported once; the
 // task's output then only reaches the sandbox files, and the task is never held.
+import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../../logger.js";
 import { logThreadScript } from "./logThreadScript.js";
@@ -22,9 +23,17 @@ const SEND_BYTES = 256 * 1024;
  * Below SEND_BYTES, what a task writes is gathered this long before it is sent: a message wakes the log thread, which
  * measured ~0.2 ms of CPU in both threads together on a 2-core VM, so that sending every chunk at once cost a third
  * more CPU at 10,000 lines/s than parsing on one thread; gathered, a task writing small pieces costs at most
- * 1000 / SEND_DELAY_MS messages a second, and a line waits at most this long more.
+ * 1000 / SEND_DELAY_MS messages a second, and a line waits at most this long more (20 ms measured 8.4 % of a core at
+ * 10,000 lines/s, 50 ms 7.2 %; log shippers batch for longer: Filebeat and Vector flush every second).
  */
-const SEND_DELAY_MS = 20;
+const SEND_DELAY_MS = 50;
+
+/**
+ * The log thread's young generation, MB per semi-space. The executor runs with --max-semi-space-size=1 (a memory
+ * lever, BENCHMARKS.md "Executor"), a process-wide V8 flag that a worker's resourceLimits do not override; under it
+ * the log thread spent a quarter of its time in the scavenger.
+ */
+const LOG_THREAD_SEMI_SPACE_MB = 8;
 
 export interface LogThreadOptions {
   readonly pipeline: TaskLogPipelineOptions;
@@ -39,6 +48,9 @@ type Answer = Extract<FromLogThread, { type: "flushed" } | { type: "closed" }>;
 
 function startWorker(pipeline: TaskLogPipelineOptions, shared: SharedArrayBuffer): Worker {
   const { script, eval: isSource } = logThreadScript();
+  // V8 reads the flag when an isolate is made: this sizes the log thread's young generation (and that of isolates
+  // made later, which are only log threads), not the main thread's.
+  setFlagsFromString(`--max-semi-space-size=${LOG_THREAD_SEMI_SPACE_MB}`);
   return new Worker(script, { eval: isSource, workerData: { pipeline, shared } });
 }
 
