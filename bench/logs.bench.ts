@@ -543,7 +543,9 @@ ${table}
   took, and unacknowledged records are sent again. The bound on the
   executor's memory for a sink is its memory queue (\`memory=\`, default 8 MiB of encoded records) plus a 1 MiB tail
   waiting to be spooled and a 1 MiB TCP send window; beyond that the spool on disk (\`spool=\`, default 256 MiB),
-  then drops, counted and announced. "Sink back → “log sink up again”" is how long the executor's reconnect backoff
+  then drops, counted and announced. Before the sinks, the task's raw output waiting for the log thread is bounded
+  by \`BERTH_LOG_BUFFER_BYTES\` (16 MiB) in memory, then \`BERTH_LOG_BACKLOG_BYTES\` (256 MiB) on disk; the log thread
+  itself (its own V8 heap) is the rest of the difference to the executor without a sink in the CPU table. "Sink back → “log sink up again”" is how long the executor's reconnect backoff
   (100 ms doubling to 30 s, with jitter) kept it away from the sink that was back; the flush at the task's end
   retries at once.
 ${outageNotes.map((n) => `- ${n}`).join("\n")}
