@@ -68,6 +68,21 @@ function inlineMesosSchema() {
   };
 }
 
+/** What both bundles (the executor's and its log thread's) are built with. */
+const COMMON_BUILD = {
+  bundle: true,
+  platform: "node",
+  // Syntax Node 20 runs; older versions parse it too, far enough to print the entry's version message.
+  target: "node20",
+  // CommonJS: a single executable's main script must be one (Node 24); the log thread's runs with `eval`.
+  format: "cjs",
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // Class and function names stay: errors name their class (BerthError subclasses) and stacks stay readable.
+  keepNames: true,
+  logLevel: "warning",
+};
+
 /** esbuild plugin: the log thread starts from its file beside logThreadScript.js; the bundle carries its source. */
 function inlineLogThread(source) {
   const scriptJs = join(REPO, "dist", "src", "logs", "thread", "logThreadScript.js");
@@ -85,40 +100,23 @@ function inlineLogThread(source) {
 /** The log thread (a worker thread) as one CommonJS source: the executor bundle starts it with `eval`. */
 async function logThreadSource() {
   const result = await build({
+    ...COMMON_BUILD,
     entryPoints: [join(REPO, "dist", "src", "logs", "thread", "logThreadMain.js")],
     write: false,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    minifyWhitespace: true,
-    minifySyntax: true,
-    keepNames: true,
     legalComments: "none",
-    logLevel: "warning",
   });
   return result.outputFiles[0].text;
 }
 
 async function bundle(outFile) {
   const result = await build({
+    ...COMMON_BUILD,
     entryPoints: [join(REPO, "scripts", "package", "executorEntry.mjs")],
     outfile: outFile,
-    bundle: true,
-    platform: "node",
-    // Syntax Node 20 runs; older versions parse it too, far enough to print the entry's version message.
-    target: "node20",
-    // CommonJS: a single executable's main script must be one (Node 24).
-    format: "cjs",
-    minifyWhitespace: true,
-    minifySyntax: true,
-    // Class and function names stay: errors name their class (BerthError subclasses) and stacks stay readable.
-    keepNames: true,
     legalComments: "eof",
     banner: { js: `// berth-executor ${PKG.version} (bundled by scripts/package.mjs; source: the berth repository)` },
     plugins: [inlineMesosSchema(), inlineLogThread(await logThreadSource())],
     metafile: true,
-    logLevel: "warning",
   });
   const inputs = Object.keys(result.metafile.inputs);
   // The executor path must not drag in the CLI parser or the dev tools.

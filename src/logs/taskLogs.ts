@@ -12,34 +12,25 @@
 import type { Readable } from "node:stream";
 import { join } from "node:path";
 import type { Logger } from "../logger.js";
-import type { LogLabelSettings } from "./logLabels.js";
 import { readStream } from "./readStream.js";
 import type { SandboxFile } from "./sandboxFile.js";
 import { LogThread } from "./thread/logThread.js";
 import type { TaskStream } from "./thread/logThreadMessages.js";
-import type { TaskLogCounters } from "./thread/taskLogPipeline.js";
+import type { TaskLogCounters, TaskLogPipelineOptions } from "./thread/taskLogPipeline.js";
 import type { SinkConfig } from "./ship/sinkConfig.js";
-import type { LogMetadata } from "./taskLogMetadata.js";
 
 export type { TaskLogCounters } from "./thread/taskLogPipeline.js";
 
-export interface TaskLogsOptions {
-  readonly metadata: LogMetadata;
-  readonly labels: LogLabelSettings;
-  readonly maxLineBytes: number;
-  /** Bytes of output waiting for the log thread beyond which the task's pipes wait (BERTH_LOG_BUFFER_BYTES). */
+/** What the log thread gets (TaskLogPipelineOptions), where `sinks` may be empty, and what stays on this thread. */
+export interface TaskLogsOptions extends TaskLogPipelineOptions {
+  /** Where the task's lines go; none: the sandbox files only (nothing is parsed, no thread is started). */
+  readonly sinks: readonly SinkConfig[];
+  /** Bytes of output waiting for the log thread beyond which it waits on disk (BERTH_LOG_BUFFER_BYTES). */
   readonly bufferBytes: number;
   /** Bytes of output that may wait on disk for the log thread beyond bufferBytes (BERTH_LOG_BACKLOG_BYTES). */
   readonly backlogBytes: number;
-  readonly dropKeys: readonly string[];
-  /** Where the task's lines go; none: the sandbox files only (nothing is parsed, no thread is started). */
-  readonly sinks: readonly SinkConfig[];
-  /** Only JSON and logfmt lines are shipped (log-scraping without log-scraping-all or BERTH_LOG_SHIP_ALL). */
-  readonly structuredOnly: boolean;
   readonly stdoutFile: SandboxFile | undefined;
   readonly stderrFile: SandboxFile | undefined;
-  /** Spool directories of the sinks go under here (a directory of the task's sandbox). */
-  readonly spoolRoot: string;
   readonly logger: Logger;
 }
 

@@ -17,7 +17,7 @@ export interface TaskLogPipelineOptions {
   readonly labels: LogLabelSettings;
   readonly maxLineBytes: number;
   readonly dropKeys: readonly string[];
-  /** At least one. */
+  /** Where the lines go: at least one. */
   readonly sinks: readonly SinkConfig[];
   /** Only JSON and logfmt lines are shipped. */
   readonly structuredOnly: boolean;
