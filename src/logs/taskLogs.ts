@@ -40,6 +40,7 @@ export class TaskLogs {
   readonly #reading: Promise<void>[] = [];
   readonly #stopReading = new AbortController();
   #finished = false;
+  #finishCalled = false;
 
   constructor(options: TaskLogsOptions) {
     this.#options = options;
@@ -81,6 +82,7 @@ export class TaskLogs {
    * dropped (reason "shutdown") and logged. Idempotent.
    */
   async finish(signal: AbortSignal): Promise<void> {
+    this.#finishCalled = true;
     if (this.#finished) return;
     const onAbort = (): void => this.#stopReading.abort();
     signal.addEventListener("abort", onAbort, { once: true });
@@ -98,6 +100,17 @@ export class TaskLogs {
       this.#finished = true;
       signal.removeEventListener("abort", onAbort);
     }
+  }
+
+  /**
+   * Shipping lines that finish() never got to deliver (the front end's last word when it exits without running it,
+   * e.g. a kill's time budget ran out before the flush hook): the last counters known (at most a second old); else
+   * undefined.
+   */
+  undelivered(): { readonly pendingLines: number; readonly unparsedBytes: number } | undefined {
+    if (!this.#thread || this.#finishCalled) return undefined;
+    const counters = this.#thread.counters();
+    return { pendingLines: counters.ship_pendingLines ?? 0, unparsedBytes: this.#thread.unparsedBytes };
   }
 
   /** Flat counters for metrics: capture_* and ship_* from the log thread (at most a second old). */

@@ -109,6 +109,8 @@ export class MesosExecutor {
   readonly #connection: AgentConnection;
   /** Tasks until their terminal update is acknowledged; then only their ids stay, in #finishedTasks. */
   readonly #tasks = new Map<string, TaskEntry>();
+  /** Output pipelines whose flush hook has not run yet (by task id). */
+  readonly #openLogs = new Map<string, TaskLogs>();
   readonly #finishedTasks = new Set<string>();
   readonly #updates: UpdateSender;
   /** Lifecycles whose final hooks still run (under SHUTDOWN they outlive the terminal update); exit waits for them. */
@@ -155,6 +157,7 @@ export class MesosExecutor {
         this.#subscription?.close();
         this.#connection.close();
         this.#ackTimer?.clear();
+        this.#reportUndeliveredLogs();
         this.#log.log(code === 0 ? "info" : "warn", "executor exiting", { code });
         resolve(code);
       };
@@ -163,6 +166,19 @@ export class MesosExecutor {
     if (signal?.aborted) this.#beginShutdown("the executor was asked to stop before it started");
     void this.#connectionLoop();
     return done;
+  }
+
+  /** Tasks whose log flush never ran (a kill's time budget ran out before it): said before the lines are lost. */
+  #reportUndeliveredLogs(): void {
+    for (const [id, logs] of this.#openLogs) {
+      const left = logs.undelivered();
+      if (!left) continue;
+      this.#log.log("warn", "the task's log lines were not all delivered: the executor exits before its log flush ran (the kill's time budget ran out); the sandbox files have them", {
+        task: id,
+        pending_lines: left.pendingLines,
+        unparsed_bytes: left.unparsedBytes,
+      });
+    }
   }
 
   // ── connection ──────────────────────────────────────────────────────────────
@@ -356,12 +372,14 @@ export class MesosExecutor {
     // TASK_STARTING first, so that the task's start time is right (MESOS-6790).
     this.#update(entry, "TASK_STARTING", { message: "Berth is starting the task" });
     const logs = this.#taskLogs(entry.info.task_id.value, result, log);
+    const taskId = entry.info.task_id.value;
+    this.#openLogs.set(taskId, logs);
     this.#metrics.addCounters(`logs:${entry.info.task_id.value}`, () => logs.counters());
     const lifecycle = new TaskLifecycle(result.spec, {
       logger: this.#log,
       checks: result.checks,
       // Last: the task's lines are delivered once every other hook is done, before the terminal status.
-      hooks: [...result.hooks, logsFlushHook(logs, this.#config.logs.flushTimeoutMs)],
+      hooks: [...result.hooks, logsFlushHook(logs, this.#config.logs.flushTimeoutMs, () => this.#openLogs.delete(taskId))],
       runner: { stdout: "pipe", stderr: "pipe", onStreams: (stdout, stderr) => logs.attach(stdout, stderr) },
       drainMs: result.drainMs,
       ...(result.maxCompletionTimeMs !== undefined ? { maxCompletionTimeMs: result.maxCompletionTimeMs } : {}),
@@ -585,6 +603,16 @@ export class MesosExecutor {
 }
 
 /** Delivers the task's lines at its end, within the flush timeout (or what a kill budget leaves). */
-function logsFlushHook(logs: TaskLogs, timeoutMs: number): Hook {
-  return { name: "logs", timeoutMs, stop: (context) => logs.finish(context.signal) };
+function logsFlushHook(logs: TaskLogs, timeoutMs: number, done: () => void): Hook {
+  return {
+    name: "logs",
+    timeoutMs,
+    stop: async (context) => {
+      try {
+        await logs.finish(context.signal);
+      } finally {
+        done();
+      }
+    },
+  };
 }

@@ -1,6 +1,8 @@
 // LogThread runs a real worker thread (the compiled logThreadMain.js beside it) shipping to a json_lines receiver
 // double.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -158,6 +160,27 @@ describe("LogThread (a real worker thread; a json_lines receiver double)", () =>
     assert.equal(result.complete, false);
     assert.equal(result.dropped, 10);
     assert.equal(thread.counters().ship_dropped_shutdown, 10);
+  });
+
+  it("a log thread never finished does not hold the process: it exits once nothing else runs (a real child process)", async () => {
+    const url = (name: string): string => new URL(name, import.meta.url).href;
+    const script = `
+      import { LogThread } from ${JSON.stringify(url("./logThread.js"))};
+      import { NO_LOG_LABELS } from ${JSON.stringify(url("../logLabels.js"))};
+      import { silentLogger } from ${JSON.stringify(url("../../logger.js"))};
+      const thread = new LogThread({ pipeline: ${JSON.stringify({ ...pipeline("unfinished"), sinks: [] })}, logger: silentLogger, bufferBytes: 1048576 });
+      thread.push("stdout", Buffer.from("a line\\n"));
+      // Alive until the log thread has shipped the line (it works), then nothing of this script holds the process.
+      const poll = setInterval(() => { if (thread.counters().ship_shipped >= 1) clearInterval(poll); }, 20);`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script.replace('"sinks":[]', `"sinks":${JSON.stringify(parseSinkList(`tcp://127.0.0.1:${receiver.port}`))}`)], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const [code] = (await withTimeout(once(child, "exit"), 10_000, "the child to exit by itself").catch((error: unknown) => {
+      child.kill("SIGKILL");
+      throw error;
+    })) as [number | null];
+    assert.equal(code, 0, stderr);
+    assert.ok(receiver.events.some((e) => e["task-id"] === "unfinished"), "the log thread was alive and shipped the line");
   });
 
   it("a log thread that fails is reported once; the caller is never held and finish still resolves", async () => {

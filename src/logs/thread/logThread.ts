@@ -51,7 +51,8 @@ function startWorker(pipeline: TaskLogPipelineOptions, shared: SharedArrayBuffer
   // V8 reads the flag when an isolate is made: this sizes the log thread's young generation (and that of isolates
   // made later, which are only log threads), not the main thread's.
   setFlagsFromString(`--max-semi-space-size=${LOG_THREAD_SEMI_SPACE_MB}`);
-  return new Worker(script, { eval: isSource, workerData: { pipeline, shared } });
+  // No inherited Node options: they are the executor's (an `-e` script would even run in the worker instead).
+  return new Worker(script, { eval: isSource, workerData: { pipeline, shared }, execArgv: [] });
 }
 
 export class LogThread {
@@ -74,24 +75,32 @@ export class LogThread {
   /** Bytes of the task's output that never reached a working log thread (it failed): in the sandbox files only. */
   #lostBytes = 0;
   #closed = false;
+  /** Asked to close: it may exit (code 0) before its "closed" answer is read here. */
+  #closing = false;
 
   constructor({ pipeline, logger, bufferBytes, backlog }: LogThreadOptions) {
     this.#logger = logger;
     this.#bufferBytes = bufferBytes;
     if (backlog && backlog.maxBytes > 0) this.#backlog = new OutputBacklog({ ...backlog, logger });
     this.#worker = startWorker(pipeline, this.#shared.buffer as SharedArrayBuffer);
-    // The executor's exit is decided by its tasks, never held by their log threads (finish() delivers first).
-    this.#worker.unref();
     this.#worker.on("message", (message: FromLogThread) => this.#receive(message));
     this.#worker.on("error", (error) => this.#fail(error.message));
     this.#worker.on("exit", (code) => {
-      if (!this.#closed) this.#fail(`it exited (code ${code})`);
+      if (!this.#closed && !(this.#closing && code === 0)) this.#fail(`it exited (code ${code})`);
     });
+    // The executor's exit is decided by its tasks, never held by their log threads (finish() delivers first).
+    // After the listeners: adding a "message" listener refs the worker's port again.
+    this.#worker.unref();
   }
 
   /** The log thread failed (reported once, when it happened). */
   get failed(): boolean {
     return this.#failed !== undefined;
+  }
+
+  /** Bytes of the task's output this side has not yet seen consumed by the log thread (gathered, sent, on disk). */
+  get unparsedBytes(): number {
+    return this.#inflight() + this.#pendingBytes + (this.#backlog?.pendingBytes ?? 0);
   }
 
   /** Too much of the task's output waits for the log thread: pause the task's pipes until drained(). */
@@ -158,6 +167,7 @@ export class LogThread {
     let result: PipelineFlushResult = { complete: false, dropped: 0 };
     const flushed = await this.#ask({ type: "flush" }, "flushed", signal);
     if (flushed?.type === "flushed") result = { complete: flushed.complete, dropped: flushed.dropped };
+    this.#closing = true;
     const closed = await this.#ask({ type: "close" }, "closed", AbortSignal.timeout(ANSWER_GRACE_MS));
     if (closed?.type === "closed") result = { complete: result.complete && closed.dropped === 0, dropped: result.dropped + closed.dropped };
     this.#closed = true;

@@ -54,6 +54,11 @@ export class OutputBacklog {
     return this.#disk.diskBytes;
   }
 
+  /** Bytes of output waiting, on disk and in memory. */
+  get pendingBytes(): number {
+    return this.#onDisk + this.#tailBytes;
+  }
+
   /** Bytes written to disk since the start. */
   get writtenBytes(): number {
     return this.#written;
