@@ -183,6 +183,32 @@ describe("LogThread (a real worker thread; a json_lines receiver double)", () =>
     assert.ok(receiver.events.some((e) => e["task-id"] === "unfinished"), "the log thread was alive and shipped the line");
   });
 
+  it("finish() holds the process until the log thread has answered, with nothing else running (a real child process, as under berth run)", async () => {
+    const url = (name: string): string => new URL(name, import.meta.url).href;
+    const options = { ...pipeline("finishing"), sinks: parseSinkList(`tcp://127.0.0.1:${receiver.port}`) };
+    const script = `
+      import { LogThread } from ${JSON.stringify(url("./logThread.js"))};
+      import { silentLogger } from ${JSON.stringify(url("../../logger.js"))};
+      const thread = new LogThread({ pipeline: ${JSON.stringify(options)}, logger: silentLogger, bufferBytes: 1048576 });
+      thread.push("stdout", Buffer.from("the last words\\n"));
+      thread.end("stdout");
+      // AbortSignal.timeout does not hold the process: only the log thread's answer can end this await.
+      const result = await thread.finish(AbortSignal.timeout(10000));
+      process.stdout.write(JSON.stringify(result));`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const [code] = (await withTimeout(once(child, "exit"), 20_000, "the child to exit").catch((error: unknown) => {
+      child.kill("SIGKILL");
+      throw error;
+    })) as [number | null];
+    assert.equal(code, 0, `exit ${code} (13: the await never settled)\n${stderr}`);
+    assert.deepEqual(JSON.parse(stdout), { complete: true, dropped: 0 });
+    assert.deepEqual(receiver.events.filter((e) => e["task-id"] === "finishing").map((e) => e.message), ["the last words"]);
+  });
+
   it("a log thread that fails is reported once; the caller is never held and finish still resolves", async () => {
     const entries: Entry[] = [];
     // Metadata that is not an object makes the pipeline's constructor throw inside the worker.

@@ -88,8 +88,8 @@ export class LogThread {
     this.#worker.on("exit", (code) => {
       if (!this.#closed && !(this.#closing && code === 0)) this.#fail(`it exited (code ${code})`);
     });
-    // The executor's exit is decided by its tasks, never held by their log threads (finish() delivers first).
-    // After the listeners: adding a "message" listener refs the worker's port again.
+    // The process's exit is decided by its tasks, never held by their log threads: finish() delivers first, and refs
+    // the thread while it waits. After the listeners: adding a "message" listener refs the worker's port again.
     this.#worker.unref();
   }
 
@@ -157,6 +157,8 @@ export class LogThread {
    * it. Never rejects; a log thread that does not answer is terminated.
    */
   async finish(signal: AbortSignal): Promise<PipelineFlushResult> {
+    // Held while its answers are awaited: nothing else may keep the process alive (berth run, after the task).
+    this.#worker.ref();
     this.#send();
     await this.#caughtUp(signal);
     const behind = this.#backlog?.clear() ?? 0;
