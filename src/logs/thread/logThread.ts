@@ -1,12 +1,12 @@
 // The main thread's handle on a task's log thread: the thread that reads the task's pipes only copies bytes (to the
 // sandbox files and here), and the worker thread does the parsing, encoding and shipping, so that a task writing
-// faster than lines can be parsed is not slowed until `bufferBytes` of its output wait in between. Beyond that the
-// caller pauses the task's pipe (`congested` / `drained()`, as for a sandbox file): the task then writes at the
-// pace lines are shipped, and nothing is dropped.
+// faster than lines can be parsed is not slowed. What the worker has no room for waits here: `bufferBytes` in
+// memory, then on disk (OutputBacklog, in order); only beyond both does the caller pause the task's pipe
+// (`congested` / `drained()`, as for a sandbox file), and nothing is dropped.
 //
 // What is read within SEND_DELAY_MS goes over in one message per stream (a copy, transferred), so that a chatty task
-// costs a few messages a second, not one per read. A log thread that fails (an exception, or killed) is reported once; the
-// task's output then only reaches the sandbox files, and the task is never held.
+// costs a few messages a second, not one per read. A log thread that fails (an exception, or killed) is reported
+// once; the task's output then only reaches the sandbox files, and the task is never held.
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../../logger.js";
@@ -116,7 +116,7 @@ export class LogThread {
     return promise;
   }
 
-  /** Bytes of the task's stdout or stderr, in order (the chunk is copied: the caller may keep using it). */
+  /** Bytes of the task's stdout or stderr, in order (kept until sent, then copied: the caller must not change them). */
   push(stream: TaskStream, chunk: Buffer): void {
     if (this.#failed !== undefined) this.#lostBytes += chunk.length;
     if (this.#failed !== undefined || this.#closed || chunk.length === 0) return;
