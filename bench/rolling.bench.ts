@@ -11,19 +11,13 @@ import { loadavg } from "node:os";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../test/helpers/fixtures.js";
-import { describeMachine, fmt, markdownTable, summarize, writeSection } from "./benchTable.js";
+import { describeMachine, fmt, markdownTable, positiveIntFromEnv, summarize, writeSection } from "./benchTable.js";
 import { errorsPlotSvg, type PlotPanel } from "./rolling/errorsPlot.js";
 import { MODE_TITLES, runRollingScenario, type Mode, type ScenarioResult, type Variant } from "./rolling/rollingScenario.js";
 
-function intFromEnv(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
 // The defaults are the benchmark; the variables only exist to try the script quickly.
-const RESTARTS = intFromEnv("BENCH_ROLLING_RESTARTS", 10);
-const RATE = intFromEnv("BENCH_ROLLING_RATE", 2000);
+const RESTARTS = positiveIntFromEnv("BENCH_ROLLING_RESTARTS", 10);
+const RATE = positiveIntFromEnv("BENCH_ROLLING_RATE", 2000);
 const INSTANCES = 3;
 const CONNECTIONS = 64;
 const ONLY_VARIANTS = process.env.BENCH_ROLLING_VARIANTS?.split(",");

@@ -4,10 +4,8 @@ import { encodeJsonLine, jsonLineText } from "./jsonLinesEncoder.js";
 import { gelfEncoder } from "./gelfEncoder.js";
 import type { Encoder } from "./logEvent.js";
 import { encodeLogfmt, logfmtText } from "./logfmtEncoder.js";
+import type { SinkFormat, SinkFraming } from "./ship/sinkConfig.js";
 import { syslogEncoder, type SyslogEncoderOptions } from "./syslogEncoder.js";
-
-export type LogFormat = "json_lines" | "logfmt" | "syslog" | "gelf";
-export type LogFraming = "newline" | "octet-counted" | "nul" | "none";
 
 export interface EncoderForOptions {
   /** Syslog's facility and fixed header values. */
@@ -16,7 +14,7 @@ export interface EncoderForOptions {
   readonly gelfHost?: string;
 }
 
-export function encoderFor(format: LogFormat, framing: LogFraming, options: EncoderForOptions = {}): Encoder {
+export function encoderFor(format: SinkFormat, framing: SinkFraming, options: EncoderForOptions = {}): Encoder {
   switch (format) {
     case "json_lines":
       if (framing === "newline") return encodeJsonLine;

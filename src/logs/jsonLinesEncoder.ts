@@ -44,7 +44,7 @@ export function encodeJsonLine(event: LogEvent): Buffer {
   return Buffer.from(jsonLineText(event), "utf8");
 }
 
-export function withoutKeys(fields: Readonly<Record<string, FieldValue>>, keys: readonly string[]): Record<string, FieldValue> {
+function withoutKeys(fields: Readonly<Record<string, FieldValue>>, keys: readonly string[]): Record<string, FieldValue> {
   const copy: Record<string, FieldValue> = {};
   for (const key of Object.keys(fields)) {
     if (keys.includes(key)) continue;

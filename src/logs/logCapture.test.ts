@@ -10,6 +10,7 @@ import type { Logger, LogLevel } from "../logger.js";
 import { encodeJsonLine } from "./jsonLinesEncoder.js";
 import { LogCapture, type LogCaptureOptions } from "./logCapture.js";
 import type { LogEvent } from "./logEvent.js";
+import { readStream } from "./readStream.js";
 import { SandboxFile } from "./sandboxFile.js";
 import { taskLogMetadata } from "./taskLogMetadata.js";
 
@@ -33,6 +34,19 @@ function capture(stream: "stdout" | "stderr", extra: Partial<LogCaptureOptions> 
   return { capture: new LogCapture({ stream, metadata, onEvent: (event) => events.push(event), ...extra }), events };
 }
 
+/** As TaskLogs reads a task's pipe: every chunk to the sandbox file (at its pace) and to the capture. */
+async function withSandbox(target: LogCapture, source: Readable, file: SandboxFile): Promise<void> {
+  await readStream(
+    source,
+    (chunk) => {
+      file.write(chunk);
+      target.push(chunk);
+    },
+    { downstream: [file] },
+  );
+  target.end();
+}
+
 const exited = (child: ChildProcess): Promise<void> =>
   child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
 
@@ -40,10 +54,10 @@ describe("LogCapture (real processes)", () => {
   it("a task's stdout and stderr: JSON, logfmt and text lines become enriched events; the sandbox files get the raw bytes", async () => {
     const stdoutFile = new SandboxFile({ path: join(root, "stdout") });
     const stderrFile = new SandboxFile({ path: join(root, "stderr") });
-    const out = capture("stdout", { sandboxFile: stdoutFile });
-    const err = capture("stderr", { sandboxFile: stderrFile });
+    const out = capture("stdout");
+    const err = capture("stderr");
     const child = shell(`printf '%s\\n' '{"msg":"json line","scid":"forged","n":1}' 'level=info msg="logfmt line" k=v' 'plain line'; printf 'oops\\r\\n' >&2`);
-    await withTimeout(Promise.all([out.capture.consume(child.stdout), err.capture.consume(child.stderr)]), 15_000, "the task's streams to end");
+    await withTimeout(Promise.all([withSandbox(out.capture, child.stdout, stdoutFile), withSandbox(err.capture, child.stderr, stderrFile)]), 15_000, "the task's streams to end");
     await Promise.all([stdoutFile.close(), stderrFile.close()]);
     assert.deepEqual(
       out.events.map((e) => [e.message, e.stream, e.fields.scid, e.fields.srchost, e.fields.n, e.fields.k]),
@@ -84,9 +98,9 @@ describe("LogCapture (real processes)", () => {
 
   it("a 10 MB line with no newline: one truncated event, the sandbox file gets all of it, the next line is whole", async () => {
     const file = new SandboxFile({ path: join(root, "big"), maxBytes: 0 });
-    const out = capture("stdout", { sandboxFile: file });
+    const out = capture("stdout");
     const child = shell("head -c 10485760 /dev/zero | tr '\\0' x; printf '\\nafter\\n'");
-    await withTimeout(out.capture.consume(child.stdout), 60_000, "stdout to end");
+    await withTimeout(withSandbox(out.capture, child.stdout, file), 60_000, "stdout to end");
     await file.close();
     assert.deepEqual(out.events.map((e) => [e.message.length, e.truncated]), [[64 * 1024, true], [5, false]]);
     assert.equal(out.events[1]?.message, "after");

@@ -1,10 +1,10 @@
 // One stream of a task (its stdout, its stderr, or a hook's output), captured:
 //
-//   Readable ─data─▶ SandboxFile (every raw byte) ─▶ LineAssembler ─▶ [LineJoiner] ─▶ parse + enrich ─▶ onEvent
+//   bytes ─push─▶ LineAssembler ─▶ [LineJoiner] ─▶ parse + enrich ─▶ onEvent
 //
-// In the executor, TaskLogPipeline pushes bytes a LogThread read; consume() reads a Readable itself (tests, tools),
-// paused only while its sandbox file is congested. onEvent is called synchronously for each event and must not block; an exception from it is counted and logged
-// once, never thrown back into the pipe's reading. The capture ends when the stream ends, which is when the LAST
+// In the executor, TaskLogPipeline pushes the bytes TaskLogs read (and copied to the sandbox files); consume() reads a
+// Readable itself (tests, tools). onEvent is called synchronously for each event and must not block; an exception
+// from it is counted and logged once, never thrown back into the pipe's reading. The capture ends when the stream ends, which is when the LAST
 // process holding the pipe's write end closes it (children that write after the task's leader exited are captured),
 // or when consume()'s signal aborts (the pipe is then destroyed, so a leftover writer cannot hold the capture open).
 import type { Readable } from "node:stream";
@@ -15,7 +15,6 @@ import { parseLine } from "./lineParser.js";
 import { readStream } from "./readStream.js";
 import { LogEnricher } from "./logEnricher.js";
 import type { FieldValue, LogEvent, LogStream } from "./logEvent.js";
-import type { SandboxFile } from "./sandboxFile.js";
 import { streamLogMetadata, type LogMetadata } from "./taskLogMetadata.js";
 
 export interface LogCaptureOptions {
@@ -26,8 +25,6 @@ export interface LogCaptureOptions {
   readonly hook?: string;
   /** Receives every event, synchronously, in order. Must not block. */
   readonly onEvent: (event: LogEvent) => void;
-  /** Gets every raw byte before any parsing. */
-  readonly sandboxFile?: SandboxFile;
   /** Longest line in UTF-8 bytes (default 64 KiB). */
   readonly maxLineBytes?: number;
   /** Join continuation lines (stack traces) into the line before them. */
@@ -69,7 +66,6 @@ export interface LogCaptureCounters {
 
 export class LogCapture {
   readonly #onEvent: (event: LogEvent) => void;
-  readonly #sandbox: SandboxFile | undefined;
   readonly #assembler: LineAssembler;
   readonly #joiner: LineJoiner | undefined;
   readonly #enricher: LogEnricher;
@@ -85,7 +81,6 @@ export class LogCapture {
   constructor(options: LogCaptureOptions) {
     const dropKeys = [...(options.dropKeys ?? [])];
     this.#onEvent = options.onEvent;
-    this.#sandbox = options.sandboxFile;
     this.#structuredOnly = options.structuredOnly ?? false;
     this.#logger = options.logger;
     this.#clock = options.now ?? Date.now;
@@ -120,7 +115,6 @@ export class LogCapture {
   /** Bytes of the stream, in order. Ignored after end(). */
   push(chunk: Buffer): void {
     if (this.#ended) return;
-    this.#sandbox?.write(chunk);
     // One clock read per chunk: the lines of one read were read at the same time.
     this.#now = this.#clock();
     this.#assembler.push(chunk);
@@ -142,7 +136,7 @@ export class LogCapture {
 
   /** Reads `source` until it ends, closes or fails (see readStream), then end()s. Never rejects. */
   async consume(source: Readable, signal?: AbortSignal): Promise<void> {
-    await readStream(source, (chunk) => this.push(chunk), { ...(signal ? { signal } : {}), downstream: [this.#sandbox] });
+    await readStream(source, (chunk) => this.push(chunk), signal ? { signal } : {});
     this.end();
   }
 

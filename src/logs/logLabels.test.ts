@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { STACK_TRACE_CONTINUATION } from "./lineJoiner.js";
-import { readLogLabels, readLogSettings } from "./logLabels.js";
+import { readLogLabels } from "./logLabels.js";
 
 const read = (labels: Record<string, string>): { settings: ReturnType<typeof readLogLabels>; problems: string[] } => {
   const problems: string[] = [];
@@ -50,24 +50,6 @@ describe("readLogLabels", () => {
     assert.ok(problems.some((p) => p.includes("berth.log.max-line-bytes: expected an integer from 1024 to 1048576")));
     assert.deepEqual(read({ "berth.log.multiline.max-lines": "5" }).problems, ["label berth.log.multiline.max-lines needs berth.log.multiline"]);
     assert.match(read({ "berth.log.multiline": "a".repeat(257) }).problems[0] ?? "", /at most 256 characters/);
-  });
-});
-
-describe("readLogSettings", () => {
-  it("defaults, values, and problems naming the variable", () => {
-    const problems: string[] = [];
-    assert.deepEqual(readLogSettings({}, problems), { maxLineBytes: 65536, dropKeys: [], sandboxMaxBytes: 10485760, sandboxKeep: 9, bufferBytes: 16777216, backlogBytes: 268435456 });
-    assert.deepEqual(readLogSettings({ BERTH_LOG_MAX_LINE_BYTES: "4096", BERTH_LOG_DROP_KEYS: "a,b", BERTH_SANDBOX_LOG_MAX_BYTES: "0", BERTH_SANDBOX_LOG_KEEP: "3", BERTH_LOG_BUFFER_BYTES: "1048576", BERTH_LOG_BACKLOG_BYTES: "0" }, problems), {
-      maxLineBytes: 4096,
-      dropKeys: ["a", "b"],
-      sandboxMaxBytes: 0,
-      sandboxKeep: 3,
-      bufferBytes: 1048576,
-      backlogBytes: 0,
-    });
-    assert.deepEqual(problems, []);
-    readLogSettings({ BERTH_SANDBOX_LOG_KEEP: "-1", BERTH_LOG_BUFFER_BYTES: "1000" }, problems);
-    assert.deepEqual(problems, ['BERTH_SANDBOX_LOG_KEEP: expected an integer from 0 to 1000, got "-1"', 'BERTH_LOG_BUFFER_BYTES: expected an integer from 1048576 to 1073741824, got "1000"']);
   });
 });
 

@@ -1,8 +1,8 @@
-// The log pipeline's task labels and agent-wide settings, read into plain options (no Mesos type: the caller gives
-// the labels as a map). Every problem names its label or variable; nothing from a label is ever interpolated into a
+// The log pipeline's task labels, read into plain options (no Mesos type: the caller gives the labels as a map;
+// the agent-wide settings are logSettings.ts). Every problem names its label; nothing from a label is ever interpolated into a
 // shell line, and a task-supplied pattern is matched only against a line's first MATCHED_PREFIX characters.
 import { MATCHED_PREFIX, STACK_TRACE_CONTINUATION, type LineJoinerOptions } from "./lineJoiner.js";
-import { LOG_ENV, LOG_LABEL_KNOBS } from "./logKnobs.js";
+import { LOG_LABEL_KNOBS } from "./logKnobs.js";
 
 /** Field names a label cannot set (the metadata's and the encoders' envelope keys). */
 export const RESERVED_FIELD_NAMES: readonly string[] = [
@@ -79,40 +79,12 @@ function compile(source: string, problems: string[]): RegExp | undefined {
   }
 }
 
-function integer(what: string, text: string, min: number, max: number, problems: string[]): number | undefined {
+/** `text` as an integer from `min` to `max`, or undefined with a problem naming `what`. */
+export function integer(what: string, text: string, min: number, max: number, problems: string[]): number | undefined {
   const value = /^\d{1,15}$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
   if (!(value >= min && value <= max)) {
     problems.push(`${what}: expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
     return undefined;
   }
   return value;
-}
-
-/** Agent-wide settings (the executor's environment), declared in logKnobs.ts. */
-export interface LogSettings {
-  readonly maxLineBytes: number;
-  readonly dropKeys: readonly string[];
-  readonly sandboxMaxBytes: number;
-  readonly sandboxKeep: number;
-  /** Bytes of a task's output waiting for its log thread beyond which the task's pipes wait. */
-  readonly bufferBytes: number;
-  /** Bytes of a task's output that may wait on disk for its log thread beyond bufferBytes (0: none). */
-  readonly backlogBytes: number;
-}
-
-export function readLogSettings(env: Readonly<Record<string, string | undefined>>, problems: string[]): LogSettings {
-  const read = (name: "BERTH_LOG_MAX_LINE_BYTES" | "BERTH_LOG_BUFFER_BYTES" | "BERTH_LOG_BACKLOG_BYTES" | "BERTH_SANDBOX_LOG_MAX_BYTES" | "BERTH_SANDBOX_LOG_KEEP", min: number, max: number): number => {
-    const fallback = LOG_ENV[name].default;
-    const text = env[name];
-    if (text === undefined || text === "") return fallback;
-    return integer(name, text, min, max, problems) ?? fallback;
-  };
-  return {
-    maxLineBytes: read("BERTH_LOG_MAX_LINE_BYTES", 1024, 1024 * 1024),
-    dropKeys: (env.BERTH_LOG_DROP_KEYS ?? "").split(",").map((key) => key.trim()).filter((key) => key !== ""),
-    sandboxMaxBytes: read("BERTH_SANDBOX_LOG_MAX_BYTES", 0, 2 ** 40),
-    sandboxKeep: read("BERTH_SANDBOX_LOG_KEEP", 0, 1000),
-    bufferBytes: read("BERTH_LOG_BUFFER_BYTES", 1024 * 1024, 2 ** 30),
-    backlogBytes: read("BERTH_LOG_BACKLOG_BYTES", 0, 2 ** 40),
-  };
 }

@@ -1,9 +1,38 @@
 // The log pipeline's agent-wide settings (logKnobs.ts), and the sinks of one task: the agent's when the task ships
 // (label log-scraping, or BERTH_LOG_SHIP_ALL) plus the task's own network sinks where the agent allows them.
 import { parseDuration } from "../time/duration.js";
-import { readLogSettings, type LogLabelSettings, type LogSettings } from "./logLabels.js";
+import { integer, type LogLabelSettings } from "./logLabels.js";
 import { LOG_ENV } from "./logKnobs.js";
 import { parseSinkList, SinkConfigError, type SinkConfig } from "./ship/sinkConfig.js";
+
+/** Agent-wide settings (the executor's environment), declared in logKnobs.ts. */
+export interface LogSettings {
+  readonly maxLineBytes: number;
+  readonly dropKeys: readonly string[];
+  readonly sandboxMaxBytes: number;
+  readonly sandboxKeep: number;
+  /** Bytes of a task's output waiting for its log thread beyond which the task's pipes wait. */
+  readonly bufferBytes: number;
+  /** Bytes of a task's output that may wait on disk for its log thread beyond bufferBytes (0: none). */
+  readonly backlogBytes: number;
+}
+
+export function readLogSettings(env: Readonly<Record<string, string | undefined>>, problems: string[]): LogSettings {
+  const read = (name: "BERTH_LOG_MAX_LINE_BYTES" | "BERTH_LOG_BUFFER_BYTES" | "BERTH_LOG_BACKLOG_BYTES" | "BERTH_SANDBOX_LOG_MAX_BYTES" | "BERTH_SANDBOX_LOG_KEEP", min: number, max: number): number => {
+    const fallback = LOG_ENV[name].default;
+    const text = env[name];
+    if (text === undefined || text === "") return fallback;
+    return integer(name, text, min, max, problems) ?? fallback;
+  };
+  return {
+    maxLineBytes: read("BERTH_LOG_MAX_LINE_BYTES", 1024, 1024 * 1024),
+    dropKeys: (env.BERTH_LOG_DROP_KEYS ?? "").split(",").map((key) => key.trim()).filter((key) => key !== ""),
+    sandboxMaxBytes: read("BERTH_SANDBOX_LOG_MAX_BYTES", 0, 2 ** 40),
+    sandboxKeep: read("BERTH_SANDBOX_LOG_KEEP", 0, 1000),
+    bufferBytes: read("BERTH_LOG_BUFFER_BYTES", 1024 * 1024, 2 ** 30),
+    backlogBytes: read("BERTH_LOG_BACKLOG_BYTES", 0, 2 ** 40),
+  };
+}
 
 export interface TaskLogSettings extends LogSettings {
   readonly sinks: readonly SinkConfig[];

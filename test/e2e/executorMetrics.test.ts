@@ -3,10 +3,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { once } from "node:events";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import { freePort } from "../../src/dev/freePort.js";
 import { fixture } from "../helpers/fixtures.js";
 import { shellTask, withBerth } from "../helpers/berthHarness.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 const label = (key: string, value: string): { key: string; value: string } => ({ key, value });
 
@@ -17,6 +20,32 @@ async function scrape(port: number): Promise<string> {
 }
 
 describe("berth executor metrics on the local agent simulator", () => {
+  test("BERTH_METRICS_PUSH: SIGTERM to the executor still ends with a last Graphite push that carries TASK_KILLED (a real TCP listener)", async () => {
+    const pushes: string[] = [];
+    const carbon = createNetServer((connection) => {
+      let text = "";
+      connection.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      connection.on("end", () => pushes.push(text));
+    });
+    carbon.listen(0, "127.0.0.1");
+    await once(carbon, "listening");
+    try {
+      const port = (carbon.address() as AddressInfo).port;
+      const env = { BERTH_METRICS_PUSH: `graphite://127.0.0.1:${port}`, BERTH_METRICS_PUSH_INTERVAL: "600secs", BERTH_METRICS_PREFIX: "ci.berth" };
+      await withBerth({ launch: { env } }, async ({ executor }) => {
+        executor.launch(shellTask("sleeper", "exec sleep 600"));
+        await executor.waitForUpdate((s) => s.state === "TASK_RUNNING", { timeoutMs: 20_000 });
+        process.kill(executor.pid!, "SIGTERM");
+        assert.equal((await executor.waitForExit({ timeoutMs: 30_000 })).code, 0);
+        const killed = /^ci\.berth\.berth_status_updates_total\.reason\.[a-z_]+\.state\.task_killed 1 \d+$/im;
+        await waitFor(() => pushes.some((text) => killed.test(text)), { timeoutMs: 10_000, what: `a push with TASK_KILLED (got: ${JSON.stringify(pushes)})` });
+      });
+    } finally {
+      carbon.close();
+    }
+  });
+
+
   test("BERTH_METRICS_LISTEN: status updates, hook latencies, probe results and the kill duration, scraped while the executor runs", async () => {
     const metricsPort = await freePort();
     await withBerth({ launch: { env: { BERTH_METRICS_LISTEN: `127.0.0.1:${metricsPort}` } } }, async ({ executor }) => {

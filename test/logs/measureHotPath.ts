@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { encodeJsonLine } from "../../src/logs/jsonLinesEncoder.js";
 import { LogCapture } from "../../src/logs/logCapture.js";
 import { STACK_TRACE_CONTINUATION } from "../../src/logs/lineJoiner.js";
+import { readStream } from "../../src/logs/readStream.js";
 import { SandboxFile } from "../../src/logs/sandboxFile.js";
 import { taskLogMetadata } from "../../src/logs/taskLogMetadata.js";
 import { encodeLogfmt } from "../../src/logs/logfmtEncoder.js";
@@ -36,14 +37,13 @@ const metadata = taskLogMetadata(
   { CLOUD_REGION: "eu-west", CLOUD_AVAILABILITY_ZONE: "eu-west-1a" },
 );
 
-function run(name: string, input: Buffer[], lineCount: number, options: { encoder?: (e: import("../../src/logs/logEvent.js").LogEvent) => Buffer; sandbox?: string; multiline?: boolean } = {}): void {
+function run(name: string, input: Buffer[], lineCount: number, options: { encoder?: (e: import("../../src/logs/logEvent.js").LogEvent) => Buffer; sandbox?: string; multiline?: boolean } = {}): Promise<void> {
   const encode = options.encoder ?? encodeJsonLine;
   let bytesOut = 0;
   const sandboxFile = options.sandbox === undefined ? undefined : new SandboxFile({ path: options.sandbox, maxBytes: 0 });
   const capture = new LogCapture({
     stream: "stdout",
     metadata,
-    sandboxFile,
     onEvent: (event) => {
       bytesOut += encode(event).length;
     },
@@ -51,7 +51,10 @@ function run(name: string, input: Buffer[], lineCount: number, options: { encode
   });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (const chunk of input) capture.push(chunk);
+  for (const chunk of input) {
+    sandboxFile?.write(chunk);
+    capture.push(chunk);
+  }
   capture.end();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
@@ -61,7 +64,7 @@ function run(name: string, input: Buffer[], lineCount: number, options: { encode
   console.log(
     `${name.padEnd(44)} ${Math.round(rate).toLocaleString("en").padStart(11)} lines/cpu-s  ${((lineCount * 200) / 1e6 / (cpuMs / 1000)).toFixed(0).padStart(4)} MB/cpu-s  ${(rate / baselineRate).toFixed(2)}× baseline  cpu ${cpuMs.toFixed(0)} ms / wall ${ms.toFixed(0)} ms  out ${(bytesOut / 1e6).toFixed(0)} MB  events ${capture.counters.events}`,
   );
-  void sandboxFile?.close();
+  return sandboxFile?.close() ?? Promise.resolve();
 }
 
 const json = Array.from({ length: LINES }, (_, i) => jsonLine(i));
@@ -90,9 +93,9 @@ run("JSON lines, multiline on → json_lines", json64k, LINES, { multiline: true
 run("JSON lines, one read per line → json_lines", json.map((line) => Buffer.from(`${line}\n`)), LINES);
 const dir = mkdtempSync(join(tmpdir(), "berth-hotpath-"));
 try {
-  run("JSON lines, 64 KiB reads + sandbox file", json64k, LINES, { sandbox: join(dir, "stdout") });
+  await run("JSON lines, 64 KiB reads + sandbox file", json64k, LINES, { sandbox: join(dir, "stdout") });
 } finally {
-  setTimeout(() => rmSync(dir, { recursive: true, force: true }), 2000);
+  rmSync(dir, { recursive: true, force: true });
 }
 }
 
@@ -115,7 +118,7 @@ if (PACED) void import("node:child_process").then(async ({ spawn }) => {
     const dir = mkdtempSync(join(tmpdir(), "berth-paced-"));
     const file = mode === "capture + sandbox file + json_lines" ? new SandboxFile({ path: join(dir, "stdout") }) : undefined;
     let bytesOut = 0;
-    const capture = new LogCapture({ stream: "stdout", metadata, sandboxFile: file, onEvent: (event) => (bytesOut += encodeJsonLine(event).length) });
+    const capture = new LogCapture({ stream: "stdout", metadata, onEvent: (event) => (bytesOut += encodeJsonLine(event).length) });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     if (mode === "pipe only (baseline)") {
@@ -124,7 +127,12 @@ if (PACED) void import("node:child_process").then(async ({ spawn }) => {
         child.stdout.once("end", () => resolve());
       });
     } else {
-      await capture.consume(child.stdout);
+      // As TaskLogs reads a task's pipe: the sandbox file first, then the capture.
+      await readStream(child.stdout, (chunk) => {
+        file?.write(chunk);
+        capture.push(chunk);
+      }, { downstream: [file] });
+      capture.end();
       await file?.close();
     }
     const wall = performance.now() - t0;

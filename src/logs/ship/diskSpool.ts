@@ -6,7 +6,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, ftruncateSync, writeSync, fstatSync } from "node:fs";
 import { join } from "node:path";
 import type { RecordBatch } from "./recordQueue.js";
-import { ShipError } from "./shipError.js";
+import { errorCode, ShipError } from "./shipError.js";
 
 const HEADER = 12;
 const SEGMENT_NAME = /^spool-\d{10}\.seg$/;
@@ -237,6 +237,6 @@ export class DiskSpool {
 }
 
 function spoolError(message: string, cause: unknown): ShipError {
-  const code = (cause as { code?: unknown }).code;
-  return new ShipError("SHIP_SPOOL_UNAVAILABLE", `${message}${typeof code === "string" ? ` (${code})` : ""}`, { cause });
+  const code = errorCode(cause);
+  return new ShipError("SHIP_SPOOL_UNAVAILABLE", `${message}${code !== undefined ? ` (${code})` : ""}`, { cause });
 }

@@ -2,8 +2,7 @@
 // batch, confirmed once written; a failed write (disk full, file removed with its directory) makes the sink down,
 // and it reopens the file after the backoff. O_APPEND keeps whole batches whole when several writers share the file.
 import { open, type FileHandle } from "node:fs/promises";
-import { ShipError } from "./shipError.js";
-import { errorCode } from "./streamTransport.js";
+import { errorCode, ShipError } from "./shipError.js";
 import type { Connection, ConnectionEvents, Transport } from "./transport.js";
 
 export class FileTransport implements Transport {

@@ -4,7 +4,7 @@
 // `staleMs` old (a DNS hiccup should not cut a working sink off).
 import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { ShipError } from "./shipError.js";
+import { errorCode, ShipError } from "./shipError.js";
 
 export type Lookup = (host: string) => Promise<{ address: string; family: number }>;
 
@@ -43,8 +43,8 @@ export class HostResolver {
     } catch (cause) {
       if (signal.aborted) throw signal.reason;
       if (cached && now - cached.at < this.#staleMs) return cached.address;
-      const code = (cause as { code?: unknown }).code;
-      throw new ShipError("SHIP_RESOLVE_FAILED", `cannot resolve ${host}${typeof code === "string" ? ` (${code})` : ""}`, { cause });
+      const code = errorCode(cause);
+      throw new ShipError("SHIP_RESOLVE_FAILED", `cannot resolve ${host}${code !== undefined ? ` (${code})` : ""}`, { cause });
     }
   }
 }

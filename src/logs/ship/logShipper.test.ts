@@ -28,7 +28,7 @@ describe("LogShipper", () => {
     });
     for (const message of ["one", "bad", "two"]) shipper.push(event(message));
     assert.equal(calls, 3, "a and b share an encoder: one call per event");
-    assert.deepEqual(framings, ["newline", "newline", "newline"]);
+    assert.deepEqual(framings, ["newline", "newline"], "one encoder per format and framing");
     const result = await shipper.flush(AbortSignal.timeout(10_000));
     assert.equal(result.complete, true);
     assert.equal(readFileSync(join(dir, "a.log"), "utf8"), "one\nbad\ntwo\n");

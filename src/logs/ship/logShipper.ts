@@ -10,7 +10,7 @@ import type { Transport } from "./transport.js";
 
 export interface LogShipperOptions {
   readonly sinks: readonly SinkConfig[];
-  /** The encoder for a sink: its format with the framing framingFor(config) gives. Sinks may share one. */
+  /** The encoder for a sink's format with the framing framingFor(config) gives; called once per format and framing. */
   readonly encoderFor: (config: SinkConfig, framing: SinkFraming) => Encoder;
   /** The task's sandbox directory for the spools (one subdirectory per sink); undefined: memory only. */
   readonly spoolRoot?: string;
@@ -31,44 +31,50 @@ export interface ShipFlushResult {
 }
 
 export class LogShipper {
-  readonly #sinks: { readonly shipper: SinkShipper; readonly encoder: Encoder }[];
+  readonly #shippers: SinkShipper[] = [];
+  /** Sinks of the same format and framing share one encoder: a line is encoded once per group. */
+  readonly #groups: { readonly encoder: Encoder; readonly shippers: SinkShipper[] }[] = [];
 
   constructor({ sinks, encoderFor, spoolRoot, logger, transportFor: makeTransport }: LogShipperOptions) {
     const resolver = new Map<number, HostResolver>();
-    this.#sinks = sinks.map((config) => {
-      const encoder = encoderFor(config, framingFor(config));
+    const groups = new Map<string, { readonly encoder: Encoder; readonly shippers: SinkShipper[] }>();
+    for (const config of sinks) {
+      const framing = framingFor(config);
+      const key = `${config.format}/${framing}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { encoder: encoderFor(config, framing), shippers: [] }));
       const shared = resolver.get(config.resolveTtlMs) ?? new HostResolver({ ttlMs: config.resolveTtlMs });
       resolver.set(config.resolveTtlMs, shared);
       const transport = makeTransport ? makeTransport(config) : transportFor(config, shared);
-      return { shipper: new SinkShipper({ config, transport, encoder, spoolRoot, logger }), encoder };
-    });
+      const shipper = new SinkShipper({ config, transport, encoder: group.encoder, spoolRoot, logger });
+      group.shippers.push(shipper);
+      this.#shippers.push(shipper);
+    }
+    this.#groups = [...groups.values()];
   }
 
   /** Hands one event to every sink (synchronous; never blocks, never throws). */
   push(event: LogEvent): void {
-    if (this.#sinks.length === 1) {
-      this.#sinks[0]!.shipper.push(event);
+    if (this.#shippers.length === 1) {
+      this.#shippers[0]!.push(event);
       return;
     }
-    const encoded = new Map<Encoder, Buffer | undefined>();
-    for (const { shipper, encoder } of this.#sinks) {
-      if (!encoded.has(encoder)) {
-        let record: Buffer | undefined;
-        try {
-          record = encoder(event);
-        } catch {
-          record = undefined;
-        }
-        encoded.set(encoder, record);
+    for (const { encoder, shippers } of this.#groups) {
+      let record: Buffer | undefined;
+      try {
+        record = encoder(event);
+      } catch {
+        record = undefined;
       }
-      const record = encoded.get(encoder);
-      if (record === undefined) shipper.push(event); // counts the encoding failure itself
-      else shipper.pushEncoded(record, event.time);
+      for (const shipper of shippers) {
+        if (record === undefined) shipper.push(event); // counts the encoding failure itself
+        else shipper.pushEncoded(record, event.time);
+      }
     }
   }
 
   counters(): ShipCounters {
-    const sinks = this.#sinks.map(({ shipper }) => shipper.counters());
+    const sinks = this.#shippers.map((shipper) => shipper.counters());
     const dropped = Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<DropReason, number>;
     const total = { received: 0, shipped: 0, spooled: 0, notices: 0, pendingLines: 0, memoryBytes: 0, spoolBytes: 0, lagMs: 0 };
     for (const sink of sinks) {
@@ -81,12 +87,12 @@ export class LogShipper {
 
   /** Flushes every sink in parallel within the caller's deadline (see SinkShipper.flush). */
   async flush(signal: AbortSignal): Promise<ShipFlushResult> {
-    const sinks = await Promise.all(this.#sinks.map(({ shipper }) => shipper.flush(signal)));
+    const sinks = await Promise.all(this.#shippers.map((shipper) => shipper.flush(signal)));
     return { complete: sinks.every((s) => s.complete), dropped: sinks.reduce((sum, s) => sum + s.dropped, 0), sinks };
   }
 
   /** Stops every sink at once; what is not delivered is counted as dropped ("shutdown"). Returns how many lines. */
   close(): number {
-    return this.#sinks.reduce((sum, { shipper }) => sum + shipper.close(), 0);
+    return this.#shippers.reduce((sum, shipper) => sum + shipper.close(), 0);
   }
 }

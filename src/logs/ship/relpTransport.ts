@@ -6,8 +6,8 @@ import type { Socket } from "node:net";
 import type { HostResolver } from "./hostResolver.js";
 import { encodeRelpFrame, nextTxnr, RelpFrameParser, relpHeader, type RelpFrame } from "./relpFrame.js";
 import { timeoutSignal } from "../../time/longTimer.js";
-import { ShipError } from "./shipError.js";
-import { errorCode, openStream } from "./streamTransport.js";
+import { errorCode, ShipError } from "./shipError.js";
+import { openStream } from "./streamTransport.js";
 import type { Connection, ConnectionEvents, Transport } from "./transport.js";
 
 export interface RelpTransportOptions {

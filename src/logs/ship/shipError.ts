@@ -16,6 +16,12 @@ export type ShipErrorCode =
   | "SHIP_FILE_FAILED"
   | "SHIP_SPOOL_UNAVAILABLE";
 
+/** The `code` of a Node error (ECONNREFUSED, ENOSPC…), if it has one. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
 export class ShipError extends BerthError {
   declare readonly code: ShipErrorCode;
 

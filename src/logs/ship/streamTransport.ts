@@ -8,7 +8,7 @@ import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import type { HostResolver } from "./hostResolver.js";
 import type { SinkTlsConfig } from "./sinkConfig.js";
 import { timeoutSignal } from "../../time/longTimer.js";
-import { ShipError } from "./shipError.js";
+import { errorCode, ShipError } from "./shipError.js";
 import type { Connection, ConnectionEvents, Transport } from "./transport.js";
 
 export interface StreamTransportOptions {
@@ -24,11 +24,6 @@ const TLS_VERIFY_CODES = new Set([
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "SELF_SIGNED_CERT_IN_CHAIN",
   "DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_UNTRUSTED", "CERT_REJECTED",
 ]);
-
-export function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" ? code : undefined;
-}
 
 export class StreamTransport implements Transport {
   readonly windowBytes = 1024 * 1024;

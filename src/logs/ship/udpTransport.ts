@@ -4,8 +4,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
 import type { HostResolver } from "./hostResolver.js";
-import { ShipError } from "./shipError.js";
-import { errorCode } from "./streamTransport.js";
+import { errorCode, ShipError } from "./shipError.js";
 import type { Connection, ConnectionEvents, Transport } from "./transport.js";
 
 export interface UdpTransportOptions {
